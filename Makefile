@@ -1,0 +1,45 @@
+# One task file for people and CI.  `make run` and `make test` set everything up first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 7860
+
+.PHONY: setup browser run test test-quick lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	# torch first and pinned: it takes the local CPU wheel instead of GBs of CUDA packages.
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e ".[local,test]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian's Chromium for the browser tests (playwright cannot download browsers here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: apt-get install chromium (browser tests will be skipped)"; fi; }
+
+run: setup
+	$(PY) -m assistant ingest corpus/
+	$(PY) -m assistant serve --host $(HOST) --port $(PORT)
+
+test: setup browser
+	$(PY) -m pytest
+
+test-quick: setup
+	$(PY) -m pytest -m "not slow and not browser and not local_model"
+
+lint: setup
+	$(VENV)/bin/ruff check assistant tests bench
+	$(VENV)/bin/mypy assistant
+
+bench: setup
+	$(PY) bench/retrieval_latency.py
+
+clean:
+	rm -rf $(VENV) store/chroma.sqlite3 store/*/ .pytest_cache

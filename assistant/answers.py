@@ -1,0 +1,60 @@
+"""What an answer is: text with ``[n]`` markers, the passages they cite, and the JSON contract."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ABSTENTION = "The articles do not cover this question."
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    doc_id: str
+    title: str
+    outlet: str
+    published: str | None
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass
+class Answer:
+    question: str
+    mode: str
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+    abstained: bool = False
+    model: str | None = None
+    removed_sentences: list[str] = field(default_factory=list)
+    # The standalone question actually searched for (differs from ``question`` on follow-ups).
+    searched: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The object ``ask --json`` prints, exactly as the design's contract lists it."""
+        return {
+            "question": self.question,
+            "mode": self.mode,
+            "model": self.model,
+            "abstained": self.abstained,
+            "answer": self.answer,
+            "citations": [
+                {**asdict(citation), "score": round(float(citation.score), 4)} for citation in self.citations
+            ],
+            "removed_sentences": list(self.removed_sentences),
+        }
+
+    def sources_text(self) -> str:
+        """The sources listed under an answer: one line per citation."""
+        lines = []
+        for citation in self.citations:
+            date = citation.published or "undated"
+            lines.append(f"[{citation.n}] {citation.outlet}, {date}: {citation.title}")
+        return "\n".join(lines)
+
+
+def abstention(question: str, mode: str, model: str | None = None, searched: str | None = None) -> Answer:
+    return Answer(question=question, mode=mode, answer=ABSTENTION, abstained=True, model=model, searched=searched)

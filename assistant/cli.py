@@ -1,0 +1,204 @@
+"""The command line: ``news-assistant COMMAND`` or ``python -m assistant COMMAND``.
+
+Exit code 0 on success, 2 on bad usage, 1 on any other failure with a one-line message on
+stderr (a traceback only with ``--debug``). Heavy imports wait until a command runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+
+
+class Failure(click.ClickException):
+    """A failure reported as one line on stderr, exit code 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every command takes, gathered into one Settings object."""
+
+    @click.option("--store", type=click.Path(path_type=Path), envvar="ASSISTANT_STORE", help="Index folder (default store/).")
+    @click.option("--chroma-url", envvar="ASSISTANT_CHROMA_URL", help="Use a Chroma server, e.g. http://127.0.0.1:8000.")
+    @click.option("--collection", envvar="ASSISTANT_COLLECTION", help="Collection name (default news).")
+    @click.option(
+        "--mode",
+        type=click.Choice(["extractive", "local", "ollama", "openai"]),
+        envvar="ASSISTANT_MODE",
+        help="Answer mode (default extractive).",
+    )
+    @click.option("--debug", is_flag=True, help="Show tracebacks.")
+    @functools.wraps(command)
+    def wrapper(store: Path | None, chroma_url: str | None, collection: str | None, mode: str | None, debug: bool, **kwargs: Any) -> Any:
+        overrides = {"store": store, "chroma_url": chroma_url, "collection": collection, "mode": mode}
+        try:
+            from .settings import Settings
+
+            settings = Settings(**{key: value for key, value in overrides.items() if value is not None})
+        except ValueError as error:
+            raise click.UsageError(_first_line(error)) from None
+        try:
+            return command(settings, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:  # the one place every failure becomes one line
+            if debug:
+                raise
+            raise Failure(_first_line(error)) from None
+
+    return wrapper
+
+
+def _first_line(error: BaseException) -> str:
+    errors = getattr(error, "errors", None)
+    if callable(errors):  # pydantic: say which setting and why
+        try:
+            first = errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ())) or "settings"
+            return f"{where}: {first.get('msg', error)}"
+        except (IndexError, TypeError):
+            pass
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    @click.option("--outlet", help="Only passages from this outlet.")
+    @click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
+    @click.option("--until", help="Only articles published on or before this date (YYYY-MM-DD).")
+    @click.option("--top-k", type=click.IntRange(min=1), help="Passages to retrieve (default 5).")
+    @functools.wraps(command)
+    def wrapper(*args: Any, outlet: str | None, since: str | None, until: str | None, **kwargs: Any) -> Any:
+        from .articles import normalise_date
+        from .retrieval import Filters
+
+        for name, value in (("since", since), ("until", until)):
+            if value and normalise_date(value) is None:
+                raise click.BadParameter(f"not a date: {value!r}", param_hint=f"--{name}")
+        filters = Filters(outlet, normalise_date(since or ""), normalise_date(until or ""))
+        return command(*args, filters=filters, **kwargs)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="news-assistant")
+def main() -> None:
+    """Cited answers to questions over a folder of news articles."""
+
+
+@main.command("ingest")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@common_options
+def ingest_command(settings: Any, paths: tuple[Path, ...]) -> None:
+    """Ingest files and folders (default corpus/) into the index, incrementally."""
+    from .engine import build_assistant
+
+    assistant = build_assistant(settings)
+    bar = _progress_bar()
+    report = assistant.ingest(list(paths) or [settings.corpus], progress=bar)
+    bar.close()
+    click.echo(report.summary())
+    if report.failed:
+        raise Failure("nothing could be ingested")
+
+
+def _progress_bar() -> Any:
+    """A progress bar on stderr for long runs (tqdm hides itself when not on a terminal)."""
+    from tqdm import tqdm
+
+    class Bar:
+        def __init__(self) -> None:
+            self.bar: Any = None
+
+        def __call__(self, done: int, total: int, path: str) -> None:
+            if self.bar is None and total >= 20:
+                self.bar = tqdm(total=total, unit="file", file=sys.stderr, disable=None)
+            if self.bar is not None:
+                self.bar.update(1)
+
+        def close(self) -> None:
+            if self.bar is not None:
+                self.bar.close()
+
+    return Bar()
+
+
+@main.command("ask")
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
+@click.option("--retriever", type=click.Choice(["hybrid", "rrf", "dense", "bm25"]), help="Retriever (default hybrid).")
+@filter_options
+@common_options
+def ask_command(settings: Any, question: str, as_json: bool, retriever: str | None, filters: Any, top_k: int | None) -> None:
+    """Answer one question with citations; "-" reads one question a line from stdin."""
+    from .engine import build_assistant
+
+    if retriever:
+        settings = settings.model_copy(update={"retriever": retriever})
+    assistant = build_assistant(settings)
+    questions = [line.strip() for line in sys.stdin if line.strip()] if question == "-" else [question]
+    if not questions:
+        raise click.UsageError("no question given")
+    for text in questions:
+        answer = assistant.ask(text, filters=filters, k=top_k)
+        if as_json:
+            click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+        else:
+            click.echo(_render(answer))
+
+
+def _render(answer: Any) -> str:
+    lines = [answer.answer]
+    if answer.citations:
+        lines += ["", "Sources:", answer.sources_text()]
+    if answer.removed_sentences:
+        lines += ["", f"({len(answer.removed_sentences)} unsupported sentence(s) removed)"]
+    return "\n".join(lines) + "\n"
+
+
+@main.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the documents as JSON.")
+@common_options
+def list_command(settings: Any, as_json: bool) -> None:
+    """List the documents in the index with their chunk counts."""
+    from dataclasses import asdict
+
+    from .engine import build_assistant
+
+    records = build_assistant(settings).documents()
+    if as_json:
+        click.echo(json.dumps([asdict(record) for record in records], ensure_ascii=False))
+        return
+    if not records:
+        click.echo("The index is empty: run `news-assistant ingest` first.")
+        return
+    for record in records:
+        click.echo(f"{record.doc_id}\t{record.chunks} chunks\t{record.published or 'undated'}\t{record.outlet}\t{record.title}")
+
+
+@main.command("serve")
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default 7860).")
+@click.option("--no-ingest", is_flag=True, help="Do not ingest the corpus folder first.")
+@common_options
+def serve_command(settings: Any, host: str | None, port: int | None, no_ingest: bool) -> None:
+    """Serve the chat page (default http://127.0.0.1:7860)."""
+    from .engine import build_assistant
+    from .ui import serve
+
+    settings = settings.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v is not None})
+    assistant = build_assistant(settings)
+    if not no_ingest and settings.corpus.is_dir():
+        click.echo(assistant.ingest([settings.corpus]).summary(), err=True)
+    serve(assistant, settings)

@@ -1,0 +1,298 @@
+"""The store: Chroma collections for chunks, sentences and whole documents.
+
+One logical index is three collections sharing a name prefix:
+
+- ``NAME``            chunks (the passages retrieval ranks), with offsets and metadata;
+- ``NAME.sentences``  each sentence of each article with its speaker, for reranking and
+                      for extractive answers;
+- ``NAME.documents``  one record per article: the cleaned text (what offsets refer to),
+                      metadata and the fingerprint that makes ingest incremental.
+
+A document's record is written last and removed first, so a document whose record is
+present always has all of its chunks and sentences.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from .chunking import Chunk
+
+_SPACE = {"hnsw:space": "cosine"}
+_PAGE = 2000
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    doc_id: str
+    title: str
+    outlet: str
+    published: str | None
+    url: str | None
+    author: str | None
+    fingerprint: str
+    chunks: int
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class SentenceRecord:
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    speaker: str | None = None
+
+    @property
+    def sentence_id(self) -> str:
+        return f"{self.doc_id}@{self.start}"
+
+
+def connect(store: Path, chroma_url: str | None = None) -> Any:
+    """A Chroma client: the embedded one at ``store``, or a server when a URL is given."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if chroma_url:
+        parsed = urlparse(chroma_url if "://" in chroma_url else f"http://{chroma_url}")
+        if not parsed.hostname:
+            raise ValueError(f"chroma URL must look like http://HOST:PORT. Currently, it is {chroma_url!r}")
+        return chromadb.HttpClient(
+            host=parsed.hostname,
+            port=parsed.port or 8000,
+            ssl=parsed.scheme == "https",
+            settings=chroma_settings,
+        )
+    store.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(store), settings=chroma_settings)
+
+
+def published_number(published: str | None) -> int:
+    """``2024-09-06`` as ``20240906`` (0 when unknown), for date-range filters in Chroma."""
+    return int(published.replace("-", "")) if published else 0
+
+
+class Index:
+    """The three collections of one logical index, behind a small interface."""
+
+    def __init__(self, client: Any, name: str) -> None:
+        self.client = client
+        self.name = name
+        self.chunks = client.get_or_create_collection(name, metadata=_SPACE, embedding_function=None)
+        self.sentences = client.get_or_create_collection(
+            f"{name}.sentences", metadata=_SPACE, embedding_function=None
+        )
+        self.documents = client.get_or_create_collection(
+            f"{name}.documents", metadata=_SPACE, embedding_function=None
+        )
+
+    # --- reading ---------------------------------------------------------------------
+
+    def document_records(self) -> list[DocumentRecord]:
+        records = [_record(meta) for meta in self._all(self.documents, ["metadatas"])["metadatas"]]
+        return sorted(records, key=lambda record: record.doc_id)
+
+    def document_text(self, doc_id: str) -> str | None:
+        found = self.documents.get(ids=[doc_id], include=["documents"])
+        return found["documents"][0] if found["ids"] else None
+
+    def document_record(self, doc_id: str) -> DocumentRecord | None:
+        found = self.documents.get(ids=[doc_id], include=["metadatas"])
+        return _record(found["metadatas"][0]) if found["ids"] else None
+
+    def chunk_count(self) -> int:
+        return int(self.chunks.count())
+
+    def all_chunks(self) -> list[Chunk]:
+        found = self._all(self.chunks, ["documents", "metadatas"])
+        return [_chunk(cid, text, meta) for cid, text, meta in zip(found["ids"], found["documents"], found["metadatas"])]
+
+    def chunks_by_id(self, chunk_ids: list[str]) -> dict[str, Chunk]:
+        if not chunk_ids:
+            return {}
+        found = self.chunks.get(ids=chunk_ids, include=["documents", "metadatas"])
+        return {
+            cid: _chunk(cid, text, meta)
+            for cid, text, meta in zip(found["ids"], found["documents"], found["metadatas"])
+        }
+
+    def query_chunks(
+        self, vector: list[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """The ``k`` chunks nearest to ``vector`` with their cosine similarity."""
+        total = self.chunk_count()
+        if total == 0:
+            return []
+        found = self.chunks.query(
+            query_embeddings=[vector],
+            n_results=min(k, total),
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (_chunk(cid, text, meta), 1.0 - float(distance))
+            for cid, text, meta, distance in zip(
+                found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0]
+            )
+        ]
+
+    def sentences_of(self, doc_ids: list[str]) -> list[tuple[SentenceRecord, list[float]]]:
+        """Every stored sentence of the given documents, with its embedding."""
+        if not doc_ids:
+            return []
+        found = self.sentences.get(
+            where={"doc_id": {"$in": sorted(set(doc_ids))}},
+            include=["documents", "metadatas", "embeddings"],
+        )
+        return [
+            (
+                SentenceRecord(
+                    doc_id=meta["doc_id"],
+                    start=int(meta["start"]),
+                    end=int(meta["end"]),
+                    text=text,
+                    speaker=meta.get("speaker") or None,
+                ),
+                list(map(float, vector)),
+            )
+            for text, meta, vector in zip(found["documents"], found["metadatas"], found["embeddings"])
+        ]
+
+    # --- writing ---------------------------------------------------------------------
+
+    def replace_document(
+        self,
+        record: DocumentRecord,
+        text: str,
+        chunks: list[Chunk],
+        chunk_vectors: list[list[float]],
+        chunk_speakers: list[list[str]],
+        sentences: list[SentenceRecord],
+        sentence_vectors: list[list[float]],
+    ) -> None:
+        """Write a document's chunks and sentences, drop its stale ones, then its record."""
+        if chunks:
+            self.chunks.upsert(
+                ids=[chunk.chunk_id for chunk in chunks],
+                documents=[chunk.text for chunk in chunks],
+                embeddings=chunk_vectors,
+                metadatas=[_chunk_meta(chunk, speakers) for chunk, speakers in zip(chunks, chunk_speakers)],
+            )
+        if sentences:
+            self.sentences.upsert(
+                ids=[sentence.sentence_id for sentence in sentences],
+                documents=[sentence.text for sentence in sentences],
+                embeddings=sentence_vectors,
+                metadatas=[_sentence_meta(sentence) for sentence in sentences],
+            )
+        self._delete_stale(self.chunks, record.doc_id, {chunk.chunk_id for chunk in chunks})
+        self._delete_stale(self.sentences, record.doc_id, {s.sentence_id for s in sentences})
+        mean = _normalised_mean(chunk_vectors)
+        self.documents.upsert(
+            ids=[record.doc_id], documents=[text], embeddings=[mean], metadatas=[_record_meta(record)]
+        )
+
+    def remove_document(self, doc_id: str) -> None:
+        self.documents.delete(ids=[doc_id])
+        self.chunks.delete(where={"doc_id": doc_id})
+        self.sentences.delete(where={"doc_id": doc_id})
+
+    def orphan_doc_ids(self) -> set[str]:
+        """Documents with chunks but no record (left by an interrupted write)."""
+        chunk_docs = {meta["doc_id"] for meta in self._all(self.chunks, ["metadatas"])["metadatas"]}
+        return chunk_docs - {record.doc_id for record in self.document_records()}
+
+    def _delete_stale(self, collection: Any, doc_id: str, keep: set[str]) -> None:
+        existing = collection.get(where={"doc_id": doc_id}, include=[])["ids"]
+        stale = [item for item in existing if item not in keep]
+        if stale:
+            collection.delete(ids=stale)
+
+    @staticmethod
+    def _all(collection: Any, include: list[str]) -> dict[str, list[Any]]:
+        """Every item of a collection, fetched page by page."""
+        merged: dict[str, list[Any]] = {"ids": [], **{key: [] for key in include}}
+        offset = 0
+        while True:
+            page = collection.get(include=include, limit=_PAGE, offset=offset)
+            merged["ids"].extend(page["ids"])
+            for key in include:
+                merged[key].extend(page[key])
+            if len(page["ids"]) < _PAGE:
+                return merged
+            offset += _PAGE
+
+
+def _chunk_meta(chunk: Chunk, speakers: list[str]) -> dict[str, Any]:
+    return {
+        "doc_id": chunk.doc_id,
+        "index": chunk.index,
+        "start": chunk.start,
+        "end": chunk.end,
+        "title": chunk.title,
+        "outlet": chunk.outlet,
+        "published": chunk.published or "",
+        "published_n": published_number(chunk.published),
+        "speakers": json.dumps(speakers),
+    }
+
+
+def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=meta["doc_id"],
+        index=int(meta["index"]),
+        text=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        title=meta.get("title", ""),
+        outlet=meta.get("outlet", ""),
+        published=meta.get("published") or None,
+        speakers=tuple(json.loads(meta.get("speakers") or "[]")),
+    )
+
+
+def _sentence_meta(sentence: SentenceRecord) -> dict[str, Any]:
+    return {"doc_id": sentence.doc_id, "start": sentence.start, "end": sentence.end, "speaker": sentence.speaker or ""}
+
+
+def _record_meta(record: DocumentRecord) -> dict[str, Any]:
+    return {
+        "doc_id": record.doc_id,
+        "title": record.title,
+        "outlet": record.outlet,
+        "published": record.published or "",
+        "published_n": published_number(record.published),
+        "url": record.url or "",
+        "author": record.author or "",
+        "fingerprint": record.fingerprint,
+        "chunks": record.chunks,
+        "source": record.source,
+    }
+
+
+def _record(meta: dict[str, Any]) -> DocumentRecord:
+    return DocumentRecord(
+        doc_id=meta["doc_id"],
+        title=meta.get("title", ""),
+        outlet=meta.get("outlet", ""),
+        published=meta.get("published") or None,
+        url=meta.get("url") or None,
+        author=meta.get("author") or None,
+        fingerprint=meta.get("fingerprint", ""),
+        chunks=int(meta.get("chunks", 0)),
+        source=meta.get("source", ""),
+    )
+
+
+def _normalised_mean(vectors: list[list[float]]) -> list[float]:
+    import numpy as np
+
+    mean = np.asarray(vectors, dtype=float).mean(axis=0)
+    norm = float(np.linalg.norm(mean)) or 1.0
+    return (mean / norm).tolist()

@@ -1,0 +1,82 @@
+"""The one settings object: read once at the entry point, passed everywhere else.
+
+Every value can come from an ``ASSISTANT_``-prefixed environment variable
+(``ASSISTANT_STORE``, ``ASSISTANT_CHROMA_URL``, ...) or from a command-line option.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+AnswerMode = Literal["extractive", "local", "ollama", "openai"]
+RetrieverName = Literal["hybrid", "dense", "bm25"]
+
+_COLLECTION_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    # Where the index lives.
+    store: Path = Path("store")
+    chroma_url: str | None = None
+    collection: str = "news"
+
+    # Reading articles.
+    max_file_bytes: int = Field(5 * 1024 * 1024, gt=0)
+
+    # Chunking, in words; chunks never split a sentence.
+    chunk_size: int = Field(110, gt=0)
+    chunk_overlap: int = Field(25, ge=0)
+
+    # Embedding.
+    embed_batch_size: int = Field(64, gt=0)
+
+    # Retrieval.
+    retriever: RetrieverName = "hybrid"
+    top_k: int = Field(5, gt=0)
+    candidates: int = Field(20, gt=0)
+    rrf_k: int = Field(60, gt=0)
+    # Below this evidence score the assistant abstains (see eval/THRESHOLD.md).
+    abstain_threshold: float = 0.45
+
+    # Answering.
+    mode: AnswerMode = "extractive"
+    max_answer_sentences: int = Field(3, gt=0)
+    ollama_url: str = "http://127.0.0.1:11434"
+    ollama_model: str = "llama3.2"
+    openai_base_url: str = "http://127.0.0.1:8080/v1"
+    openai_model: str = "gpt-4o-mini"
+    local_model_path: Path | None = None
+    llm_timeout: float = Field(120.0, gt=0)
+
+    # Serving.
+    host: str = "127.0.0.1"
+    port: int = Field(7860, gt=0, lt=65536)
+    auth: str | None = None
+    max_upload_bytes: int = Field(5 * 1024 * 1024, gt=0)
+    corpus: Path = Path("corpus")
+
+    @field_validator("collection")
+    @classmethod
+    def _valid_collection(cls, value: str) -> str:
+        if not _COLLECTION_NAME.match(value) or len(value) > 500:
+            raise ValueError(
+                "collection must be 3-500 characters of [a-zA-Z0-9._-], starting and "
+                f"ending alphanumeric. Currently, collection is {value!r}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> "Settings":
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(
+                f"chunk_overlap must be smaller than chunk_size. Currently, chunk_overlap is "
+                f"{self.chunk_overlap} and chunk_size is {self.chunk_size}"
+            )
+        return self
