@@ -157,8 +157,8 @@ _ANY_CREDIT = re.compile(r"\([^()]{2,60}\)\s*$")
 _POSITION = re.compile(r"\((?:left|right|center|centre|second from (?:left|right)|top|bottom)\)")
 _FURNITURE_HEADING = re.compile(
     r"(POPULAR ARTICLES?|ACCESS RANKING|MOST (?:READ|POPULAR|VIEWED)|RELATED (?:ARTICLES|STORIES)"
-    r"|RECOMMENDED (?:ARTICLES|STORIES)|^\s*(?:Related|Popular|Recommended|Trending)"
-    r"(?: articles| stories| now)?\s*:?\s*$|^\s*Read more\s*:?\s*$)"
+    r"|RECOMMENDED (?:ARTICLES|STORIES)|(?i:^\s*(?:related|popular|recommended|trending|more)"
+    r"(?: articles| stories| news| now| on this topic)?\s*:?\s*$)|(?i:^\s*read more\s*:?\s*$))"
 )
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*·]|\d+[.)])(\s|$)")
 

@@ -136,11 +136,14 @@ def _checked(question: str) -> str:
     return question
 
 
-def build_assistant(settings: Settings) -> Assistant:
-    """Connect to the store and wire the embedder, retrievers and answerer."""
+def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Assistant:
+    """Connect to the store and wire the embedder, retrievers and answerer.
+
+    Pass an ``embedder`` to share one loaded model between several assistants.
+    """
     from .answering import ExtractiveAnswerer
 
     index = Index(connect(settings.store, settings.chroma_url), settings.collection)
-    embedder = Embedder(batch_size=settings.embed_batch_size)
+    embedder = embedder or Embedder(batch_size=settings.embed_batch_size)
     answerer = ExtractiveAnswerer(settings.abstain_threshold, settings.max_answer_sentences)
     return Assistant(settings, index, embedder, answerer)

@@ -1,0 +1,120 @@
+"""The command-line contract: commands, JSON, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.articles import read_article
+from assistant.cli import main
+
+from .conftest import CORPUS, HERALD, JAPAN_NEWS, ROOT
+
+pytestmark = pytest.mark.slow
+
+EXAMPLE = "What did Kishida say about the 1998 declaration?"
+CONTRACT_KEYS = {"question", "mode", "model", "abstained", "answer", "citations", "removed_sentences"}
+CITATION_KEYS = {"n", "doc_id", "title", "outlet", "published", "text", "start", "end", "score"}
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+
+
+def test_ask_json_follows_the_contract_with_exact_offsets(seed_store: Path):
+    result = run("ask", EXAMPLE, "--json", "--store", str(seed_store))
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert set(answer) == CONTRACT_KEYS
+    assert answer["question"] == EXAMPLE and answer["mode"] == "extractive" and answer["model"] is None
+    assert answer["abstained"] is False and answer["removed_sentences"] == []
+    assert "positions of previous Cabinets" in answer["answer"] and "[1]" in answer["answer"]
+    first = answer["citations"][0]
+    assert set(first) == CITATION_KEYS
+    assert first["n"] == 1 and first["doc_id"] == HERALD and first["outlet"] == "The Korea Herald"
+    assert first["published"] == "2024-09-06"
+    assert "1998 Joint Declaration" in first["text"] and len(first["text"]) <= 800
+    cleaned = read_article(CORPUS / f"{HERALD}.txt", CORPUS).text
+    for citation in answer["citations"]:
+        doc = read_article(CORPUS / f"{citation['doc_id']}.txt", CORPUS).text
+        assert doc[citation["start"] : citation["end"]] == citation["text"]
+    assert cleaned[first["start"] : first["end"]] == first["text"]
+
+
+def test_ask_reads_one_question_a_line_from_stdin(seed_store: Path):
+    questions = f"{EXAMPLE}\n\nHow many times have the two leaders met face to face?\n"
+    result = CliRunner().invoke(main, ["ask", "-", "--json", "--store", str(seed_store)], input=questions)
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["question"] for line in lines] == [EXAMPLE, "How many times have the two leaders met face to face?"]
+    assert "12th face-to-face meeting" in lines[1]["answer"]
+    assert lines[1]["citations"][0]["doc_id"] == JAPAN_NEWS
+
+
+def test_ask_text_lists_sources_under_the_answer(seed_store: Path):
+    result = CliRunner().invoke(main, ["ask", EXAMPLE, "--store", str(seed_store)])
+    assert result.exit_code == 0, result.output
+    answer, sources = result.output.split("Sources:")
+    assert "[1]" in answer
+    assert "[1] The Korea Herald, 2024-09-06: Yoon, Kishida stress" in sources
+
+
+def test_unanswerable_question_abstains(seed_store: Path):
+    result = CliRunner().invoke(main, ["ask", "What is the exchange rate of the yen?", "--json", "--store", str(seed_store)])
+    answer = json.loads(result.output)
+    assert answer["abstained"] is True and "do not cover" in answer["answer"]
+
+
+def test_list_shows_documents_with_chunk_counts(seed_store: Path):
+    result = CliRunner().invoke(main, ["list", "--json", "--store", str(seed_store)])
+    documents = json.loads(result.output)
+    assert [d["doc_id"] for d in documents] == [HERALD, JAPAN_NEWS]
+    assert all(d["chunks"] >= 1 for d in documents)
+    text = CliRunner().invoke(main, ["list", "--store", str(seed_store)]).output
+    assert "The Japan News" in text and "chunks" in text
+
+
+def test_ingest_prints_a_summary_and_exit_1_when_nothing_could_be_ingested(tmp_path: Path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"")
+    result = run("ingest", str(bad), "--store", str(tmp_path / "store"))
+    assert result.returncode == 1
+    assert "skipped 1" in result.stdout and "empty file" in result.stdout
+    assert result.stderr.strip().splitlines() == ["error: nothing could be ingested"]
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_usage_exits_2():
+    runner = CliRunner()
+    assert runner.invoke(main, ["ask"]).exit_code == 2
+    assert runner.invoke(main, ["ask", "q", "--mode", "telepathy"]).exit_code == 2
+    assert runner.invoke(main, ["ask", "q", "--since", "last tuesday"]).exit_code == 2
+    assert runner.invoke(main, ["ask", "q", "--collection", "x"]).exit_code == 2
+    assert runner.invoke(main, ["frobnicate"]).exit_code == 2
+
+
+def test_failure_is_one_line_without_traceback(tmp_path: Path):
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("x")
+    result = run("list", "--store", str(blocker / "store"))
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error: ")
+
+
+def test_help_and_version_answer_without_loading_models():
+    result = run("--help")
+    assert result.returncode == 0 and "ingest" in result.stdout and "ask" in result.stdout
+    assert run("--version").stdout.strip().endswith("0.1.0")
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, assistant.cli; print(sorted(m for m in ('torch', 'gradio', "
+         "'chromadb', 'sentence_transformers', 'llama_index') if m in sys.modules))"],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert loaded.stdout.strip() == "[]"
