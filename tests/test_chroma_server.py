@@ -1,0 +1,95 @@
+"""Ingest and ask through a real `chroma run` server on a free loopback port."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import CORPUS, HERALD, JAPAN_NEWS, ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    chroma = Path(sys.executable).with_name("chroma")
+    log = (tmp_path / "chroma.log").open("w")
+    process = subprocess.Popen(
+        [str(chroma), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        import chromadb
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
+                break
+            except Exception:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"chroma run did not start: {(tmp_path / 'chroma.log').read_text()}")
+                time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args], capture_output=True, text=True, cwd=cwd, timeout=300,
+        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+def test_ingest_and_ask_through_a_chroma_server(chroma_server: str, tmp_path: Path):
+    local = ["--chroma-url", chroma_server, "--store", str(tmp_path / "local")]
+    ingest = cli("ingest", str(CORPUS), *local, cwd=tmp_path)
+    assert ingest.returncode == 0, ingest.stderr
+    assert "added 2" in ingest.stdout
+
+    # The data is in the server, not in an embedded store.
+    import chromadb
+
+    host, port = chroma_server.rsplit(":", 1)
+    server = chromadb.HttpClient(host="127.0.0.1", port=int(port))
+    assert server.get_collection("news.documents").count() == 2
+    assert not (tmp_path / "local" / "chroma.sqlite3").exists()
+
+    ask = cli("ask", "What did Kishida say about the 1998 declaration?", "--json", *local, cwd=tmp_path)
+    assert ask.returncode == 0, ask.stderr
+    answer = json.loads(ask.stdout)
+    assert answer["citations"][0]["doc_id"] == HERALD
+    assert "previous Cabinets" in answer["answer"]
+
+    # A second client (fresh keyword cache) sees the same index; a re-ingest changes nothing.
+    other = ["--chroma-url", chroma_server, "--store", str(tmp_path / "other")]
+    again = cli("ingest", str(CORPUS), *other, cwd=tmp_path)
+    assert "unchanged 2" in again.stdout
+    listed = json.loads(cli("list", "--json", *other, cwd=tmp_path).stdout)
+    assert [d["doc_id"] for d in listed] == [HERALD, JAPAN_NEWS]
+    keyword = cli("ask", "12th face-to-face meeting", "--json", "--retriever", "bm25", *other, cwd=tmp_path)
+    assert json.loads(keyword.stdout)["citations"][0]["doc_id"] == JAPAN_NEWS
+
+
+def test_unreachable_server_is_a_one_line_error(tmp_path: Path):
+    result = cli("list", "--chroma-url", f"http://127.0.0.1:{free_port()}", "--store", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
