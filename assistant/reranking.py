@@ -10,6 +10,7 @@ results show different passages, and different outlets reporting the same fact, 
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -41,16 +42,71 @@ def content_words(text: str) -> set[str]:
     return words
 
 
+_QUESTION_OPENERS = frozenset(
+    "what who whom whose which when where why how is are was were do does did can could will would "
+    "should has have had and but so or according in on at for from after before during tell name list "
+    "give describe explain compare".split()
+)
+
+
+_NUMBER = re.compile(
+    r"\b(\d+(st|nd|rd|th)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|"
+    r"hundreds?|thousands?|millions?|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b",
+    re.IGNORECASE,
+)
+_TIME = re.compile(
+    r"\b(\d{4}|January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|"
+    r"(last|next|this) (year|month|week))\b"
+)
+_ASKS_NUMBER = re.compile(r"\bhow (many|much|long|old|often)\b|\bwhat number\b|\bnumber of\b", re.IGNORECASE)
+_ASKS_TIME = re.compile(r"^\s*(and\s+)?when\b|\bwhat (year|month|day|date)\b|\bsince when\b", re.IGNORECASE)
+
+
+def answer_pattern(question: str) -> re.Pattern[str] | None:
+    """What a sentence that answers a how-many or when question must contain."""
+    if _ASKS_NUMBER.search(question):
+        return _NUMBER
+    if _ASKS_TIME.search(question):
+        return _TIME
+    return None
+
+
+def question_names(question: str) -> list[str]:
+    """Lower-cased words of the capitalised names in a question (not its opening word)."""
+    tokens = re.findall(r"[A-Za-z][A-Za-z\-]*", question)
+    names = []
+    for position, token in enumerate(tokens):
+        if not token[0].isupper() or token.isupper() and len(token) <= 1:
+            continue
+        if position == 0 and token.lower() in _QUESTION_OPENERS:
+            continue
+        if token.lower() in _STOP or token.lower() in _QUESTION_OPENERS:
+            continue
+        names.extend(part for part in token.lower().split("-") if len(part) > 1)
+    return names
+
+
+def idf(word: str, pool: list[set[str]]) -> float:
+    """Inverse document frequency of a word among sentences (rare words weigh more)."""
+    frequency = sum(1 for words in pool if word in words)
+    return math.log(1.0 + len(pool) / (1.0 + frequency))
+
+
 class SentenceReranker:
     def __init__(
         self,
         index: Index,
-        overlap_weight: float = 0.15,
+        overlap_weight: float = 1.0,
         speaker_bonus: float = 0.15,
-        second_weight: float = 0.2,
+        second_weight: float = 0.5,
         duplicate_penalty: float = 0.5,
+        missing_name_penalty: float = 0.8,
+        answer_type_bonus: float = 0.2,
     ) -> None:
         self.index = index
+        self.answer_type_bonus = answer_type_bonus
+        self.missing_name_penalty = missing_name_penalty
         self.overlap_weight = overlap_weight
         self.speaker_bonus = speaker_bonus
         self.second_weight = second_weight
@@ -67,17 +123,29 @@ class SentenceReranker:
         asked = speaker_asked_about(query.text, speakers)
         question_vector = np.asarray(query.vector)
         question_words = content_words(query.text)
+        pool = [content_words(r.text) for items in by_doc.values() for r, _ in items]
+        weights = {w: idf(w, pool) for w in question_words}
+        total_weight = sum(weights.values())
+        # A name the question asks about that no candidate passage mentions ("North Korea",
+        # "Fukushima") means the passages are about something else: weaker evidence.
+        passage_words = {w for p in passages for w in _WORD.findall(p.chunk.text.lower())}
+        missing = [name for name in question_names(query.text) if name not in passage_words]
+        penalty = self.missing_name_penalty if missing else 0.0
+        expected = answer_pattern(query.text)
         for passage in passages:
             chunk = passage.chunk
             inside = [(r, v) for r, v in by_doc.get(chunk.doc_id, []) if chunk.start <= r.start and r.end <= chunk.end]
             scored = []
             for record, vector in inside:
                 score = float(np.dot(question_vector, np.asarray(vector)))
-                if question_words:
+                if total_weight:
                     shared = question_words & content_words(record.text)
-                    score += self.overlap_weight * len(shared) / len(question_words)
+                    score += self.overlap_weight * sum(weights[w] for w in shared) / total_weight
                 if asked and record.speaker == asked:
                     score += self.speaker_bonus
+                if expected is not None and expected.search(record.text):
+                    score += self.answer_type_bonus
+                score -= penalty
                 scored.append(ScoredSentence(record, score, vector))
             passage.sentences = sorted(scored, key=lambda s: (-s.score, s.sentence.start))
         return passages
