@@ -124,9 +124,7 @@ def split_front_matter(content: str) -> tuple[dict[str, str], str]:
 def _from_html(html: str, meta: dict[str, str]) -> tuple[dict[str, str], str]:
     import trafilatura
 
-    document = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=False
-    )
+    document = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False)
     if document is None or not (document.text or "").strip():
         raise ArticleError("no article text found in HTML")
     found = {
@@ -150,9 +148,7 @@ _TIMESTAMP_LINE = re.compile(
     r"(?:\s*\(updated[^)]*\))?\s*$"
 )
 _DATELINE = re.compile(r"^([A-Z][A-Z .'\-]{1,40}?)\s+(?:—|--|–)\s+")
-_PHOTO_CREDIT = re.compile(
-    r"\((?:[^()]*\b(?:photo|Photo|PHOTO|courtesy|Courtesy|Getty Images|File)\b[^()]*)\)\s*$"
-)
+_PHOTO_CREDIT = re.compile(r"\((?:[^()]*\b(?:photo|Photo|PHOTO|courtesy|Courtesy|Getty Images|File)\b[^()]*)\)\s*$")
 _ANY_CREDIT = re.compile(r"\([^()]{2,60}\)\s*$")
 _POSITION = re.compile(r"\((?:left|right|center|centre|second from (?:left|right)|top|bottom)\)")
 _FURNITURE_HEADING = re.compile(

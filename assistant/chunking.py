@@ -14,10 +14,50 @@ from .articles import Article
 
 # Words that end with a period without ending a sentence.
 _ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "st",
-    "jr", "sr", "inc", "corp", "co", "ltd", "no", "vs", "etc", "approx", "dept", "est",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "u.s", "u.k", "u.n", "e.g", "i.e", "a.m", "p.m",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "sen",
+    "rep",
+    "gov",
+    "gen",
+    "col",
+    "lt",
+    "sgt",
+    "st",
+    "jr",
+    "sr",
+    "inc",
+    "corp",
+    "co",
+    "ltd",
+    "no",
+    "vs",
+    "etc",
+    "approx",
+    "dept",
+    "est",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "u.s",
+    "u.k",
+    "u.n",
+    "e.g",
+    "i.e",
+    "a.m",
+    "p.m",
 }
 _OPENING_QUOTES = {"“": "”", "‘": "’"}
 _CLOSERS = "\"'”’)]"
@@ -119,7 +159,7 @@ def _is_boundary(text: str, stop: int, end: int) -> bool:
     if not text[end].isspace():
         return False
     following = text[_skip_space(text, end) :][:1]
-    if not following or not (following.isupper() or following.isdigit() or following in "\"“‘("):
+    if not following or not (following.isupper() or following.isdigit() or following in '"“‘('):
         return False
     if text[stop] == ".":
         word = re.search(r"([A-Za-z.]+)\.$", text[max(0, stop - 12) : stop + 1])

@@ -84,12 +84,8 @@ class Index:
         self.client = client
         self.name = name
         self.chunks = client.get_or_create_collection(name, metadata=_SPACE, embedding_function=None)
-        self.sentences = client.get_or_create_collection(
-            f"{name}.sentences", metadata=_SPACE, embedding_function=None
-        )
-        self.documents = client.get_or_create_collection(
-            f"{name}.documents", metadata=_SPACE, embedding_function=None
-        )
+        self.sentences = client.get_or_create_collection(f"{name}.sentences", metadata=_SPACE, embedding_function=None)
+        self.documents = client.get_or_create_collection(f"{name}.documents", metadata=_SPACE, embedding_function=None)
 
     # --- reading ---------------------------------------------------------------------
 
@@ -110,7 +106,9 @@ class Index:
 
     def all_chunks(self) -> list[Chunk]:
         found = self._all(self.chunks, ["documents", "metadatas"])
-        return [_chunk(cid, text, meta) for cid, text, meta in zip(found["ids"], found["documents"], found["metadatas"])]
+        return [
+            _chunk(cid, text, meta) for cid, text, meta in zip(found["ids"], found["documents"], found["metadatas"])
+        ]
 
     def chunks_by_id(self, chunk_ids: list[str]) -> dict[str, Chunk]:
         if not chunk_ids:

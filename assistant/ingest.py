@@ -174,7 +174,9 @@ def _prepare(
     sentences = []
     for span in split_sentences(article.text):
         speaker = next((q.speaker for q in quotes if q.start < span.end and span.start < q.end), None)
-        sentences.append(SentenceRecord(article.doc_id, span.start, span.end, article.text[span.start : span.end], speaker))
+        sentences.append(
+            SentenceRecord(article.doc_id, span.start, span.end, article.text[span.start : span.end], speaker)
+        )
     chunk_speakers = [
         sorted({q.speaker for q in quotes if q.start < chunk.end and chunk.start < q.end}) for chunk in chunks
     ]

@@ -36,7 +36,7 @@ class KeywordIndex:
         self.source_fingerprint = source_fingerprint
 
     @classmethod
-    def build(cls, chunks: list[Chunk], source_fingerprint: str) -> "KeywordIndex":
+    def build(cls, chunks: list[Chunk], source_fingerprint: str) -> KeywordIndex:
         import bm25s
 
         model = None
@@ -82,7 +82,7 @@ class KeywordIndex:
             shutil.rmtree(staging, ignore_errors=True)
 
     @classmethod
-    def load(cls, folder: Path) -> "KeywordIndex | None":
+    def load(cls, folder: Path) -> KeywordIndex | None:
         """The saved index, or None when there is none or it cannot be read."""
         import bm25s
 
@@ -99,6 +99,4 @@ def _tokenize(texts: list[str], ids: bool = True) -> Any:
     import Stemmer
 
     stemmer = Stemmer.Stemmer("english")
-    return bm25s.tokenize(
-        texts, stopwords="en", stemmer=stemmer, return_ids=ids, show_progress=False
-    )
+    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, return_ids=ids, show_progress=False)

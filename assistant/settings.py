@@ -14,7 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 AnswerMode = Literal["extractive", "local", "ollama", "openai"]
-RetrieverName = Literal["hybrid", "dense", "bm25"]
+RetrieverName = Literal["hybrid", "rrf", "dense", "bm25"]
 
 _COLLECTION_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$")
 
@@ -74,7 +74,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _overlap_below_size(self) -> "Settings":
+    def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
             raise ValueError(
                 f"chunk_overlap must be smaller than chunk_size. Currently, chunk_overlap is "

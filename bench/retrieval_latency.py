@@ -58,8 +58,11 @@ def build_index(store: Path, chunks_wanted: int, embedder: Embedder, vectors: di
     started = time.perf_counter()
     while total < chunks_wanted:
         body = "\n\n".join(" ".join(rng.sample(sentences, 3)) for _ in range(4))
-        header = f"---\noutlet: {rng.choice(outlets)}\npublished: 2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}\n---\n"
-        article = parse_article((header + f"Synthetic story {number}\n" + body).encode(), ".txt", f"synthetic/{number:06d}")
+        published = f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        header = f"---\noutlet: {rng.choice(outlets)}\npublished: {published}\n---\n"
+        article = parse_article(
+            (header + f"Synthetic story {number}\n" + body).encode(), ".txt", f"synthetic/{number:06d}"
+        )
         chunks = chunk_article(article)
         spans = split_sentences(article.text)
         records = [SentenceRecord(article.doc_id, s.start, s.end, article.text[s.start : s.end]) for s in spans]
@@ -69,10 +72,19 @@ def build_index(store: Path, chunks_wanted: int, embedder: Embedder, vectors: di
             inside = [vectors[r.text] for r in records if chunk.start <= r.start and r.end <= chunk.end]
             mean = np.mean(inside, axis=0)
             chunk_vectors.append((mean / np.linalg.norm(mean)).tolist())
-        record = DocumentRecord(article.doc_id, article.title, article.outlet, article.published, None, None,
-                                f"synthetic-{number}", len(chunks))
-        assistant.index.replace_document(record, article.text, chunks, chunk_vectors, [[] for _ in chunks],
-                                         records, sentence_vectors)
+        record = DocumentRecord(
+            article.doc_id,
+            article.title,
+            article.outlet,
+            article.published,
+            None,
+            None,
+            f"synthetic-{number}",
+            len(chunks),
+        )
+        assistant.index.replace_document(
+            record, article.text, chunks, chunk_vectors, [[] for _ in chunks], records, sentence_vectors
+        )
         total += len(chunks)
         number += 1
     return time.perf_counter() - started
@@ -121,7 +133,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for retriever, chunks, p50, p95, ratio, built in sorted(rows):
         print(f"| {retriever} | {chunks} | {p50:.0f} | {p95:.0f} | {ratio:.2f}x | {built:.0f} |")
-    print(f"\n{len(QUESTIONS) * args.repeat} questions per cell, {statistics.mean([r[4] for r in rows]):.2f}x mean ratio")
+    print(
+        f"\n{len(QUESTIONS) * args.repeat} questions per cell, {statistics.mean([r[4] for r in rows]):.2f}x mean ratio"
+    )
 
 
 if __name__ == "__main__":

@@ -64,9 +64,9 @@ def test_page_furniture_is_not_in_the_text_nor_in_any_chunk(headline: str):
 
 def test_furniture_in_the_middle_drops_only_the_list():
     raw = (
-        "Title of the story\n\nFirst paragraph of the story.\n\nRelated Articles\n- Some other story\n"
-        "- Another story\n\nThe story goes on here with a full sentence.\n"
-    ).encode()
+        b"Title of the story\n\nFirst paragraph of the story.\n\nRelated Articles\n- Some other story\n"
+        b"- Another story\n\nThe story goes on here with a full sentence.\n"
+    )
     article = parse_article(raw, ".txt", "mid")
     assert "Some other story" not in article.text
     assert "The story goes on here" in article.text

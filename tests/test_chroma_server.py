@@ -41,9 +41,10 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
             try:
                 chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
                 break
-            except Exception:
+            except Exception as error:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"chroma run did not start: {(tmp_path / 'chroma.log').read_text()}")
+                    log_text = (tmp_path / "chroma.log").read_text()
+                    raise RuntimeError(f"chroma run did not start: {log_text}") from error
                 time.sleep(0.3)
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -54,7 +55,11 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "assistant", *args], capture_output=True, text=True, cwd=cwd, timeout=300,
+        [sys.executable, "-m", "assistant", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
         env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
     )
 

@@ -58,7 +58,10 @@ def test_chunks_are_whole_sentences_with_exact_offsets(doc_id: str, size: int, o
         assert chunk.text == article.text[chunk.start : chunk.end]
         assert chunk.start in starts and chunk.end in ends
         assert (chunk.doc_id, chunk.title, chunk.outlet, chunk.published) == (
-            doc_id, article.title, article.outlet, article.published,
+            doc_id,
+            article.title,
+            article.outlet,
+            article.published,
         )
     # Every sentence is in some chunk, and chunks move forward.
     for span in spans:

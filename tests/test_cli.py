@@ -67,7 +67,9 @@ def test_ask_text_lists_sources_under_the_answer(seed_store: Path):
 
 
 def test_unanswerable_question_abstains(seed_store: Path):
-    result = CliRunner().invoke(main, ["ask", "What is the exchange rate of the yen?", "--json", "--store", str(seed_store)])
+    result = CliRunner().invoke(
+        main, ["ask", "What is the exchange rate of the yen?", "--json", "--store", str(seed_store)]
+    )
     answer = json.loads(result.output)
     assert answer["abstained"] is True and "do not cover" in answer["answer"]
 
@@ -113,8 +115,14 @@ def test_help_and_version_answer_without_loading_models():
     assert result.returncode == 0 and "ingest" in result.stdout and "ask" in result.stdout
     assert run("--version").stdout.strip().endswith("0.1.0")
     loaded = subprocess.run(
-        [sys.executable, "-c", "import sys, assistant.cli; print(sorted(m for m in ('torch', 'gradio', "
-         "'chromadb', 'sentence_transformers', 'llama_index') if m in sys.modules))"],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-c",
+            "import sys, assistant.cli; print(sorted(m for m in ('torch', 'gradio', "
+            "'chromadb', 'sentence_transformers', 'llama_index') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert loaded.stdout.strip() == "[]"

@@ -109,7 +109,11 @@ def test_single_file_ingest_does_not_remove_others(tmp_path: Path, corpus_copy: 
     assert report.added == ["typhoon"] and report.removed == []
     assert [r.doc_id for r in assistant.documents()] == [HERALD, JAPAN_NEWS, "typhoon"]
     record = assistant.index.document_record("typhoon")
-    assert (record.outlet, record.published, record.title) == ("Test Wire", "2024-08-28", "Typhoon Shanshan nears Kyushu")
+    assert (record.outlet, record.published, record.title) == (
+        "Test Wire",
+        "2024-08-28",
+        "Typhoon Shanshan nears Kyushu",
+    )
 
 
 def test_keyword_index_survives_a_restart_and_is_reused(tmp_path: Path, corpus_copy: Path, embedder: Embedder):

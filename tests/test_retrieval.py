@@ -67,7 +67,12 @@ def test_outlet_filter(seed_assistant, retriever: str):
 
 @pytest.mark.parametrize(
     ("since", "until", "found"),
-    [("2024-09-06", "2024-09-06", True), ("2024-09-07", None, False), (None, "2024-09-05", False), ("2024-01-01", "2024-12-31", True)],
+    [
+        ("2024-09-06", "2024-09-06", True),
+        ("2024-09-07", None, False),
+        (None, "2024-09-05", False),
+        ("2024-01-01", "2024-12-31", True),
+    ],
 )
 def test_date_filter(seed_assistant, since, until, found: bool):
     passages = seed_assistant.retrieve("Kishida visit to Seoul", k=5, filters=Filters(since=since, until=until))
