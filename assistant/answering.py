@@ -1,23 +1,51 @@
 """The extractive answerer: the most relevant sentences, quoted verbatim, each cited.
 
 No model writes anything: every sentence of the answer is a sentence of an article, so
-the answer is faithful by construction. When the best evidence scores below the
+the answer is faithful by construction. A quotation whose sentence does not name its
+speaker gets a lead-in ("Kishida said: ...") and cites the span from the sentence that
+names the speaker; a sentence from another outlet reporting the same fact adds its
+citation ("... [1][2]"); a comparison question gets each outlet's wording side by side
+("According to The Korea Herald, ... [1]"). When the best evidence scores below the
 abstention threshold, it says that the articles do not cover the question.
+
+Every answerer has this interface: ``answer(question, passages, searched=None) -> Answer``
+and ``stream(...)``, which yields the answer text so far, then the final Answer.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
 from .answers import Answer, Citation, abstention
+from .comparison import is_comparison
+from .quotes import speaker_asked_about
 from .retrieval import Passage, ScoredSentence
+from .verification import MAX_CITED_CHARS, looks_like_instruction, stem, terms
+
+SAME_FACT_COVERAGE = 0.6
+_DATELINE = re.compile(r"^[A-Z][A-Z .,'’-]{1,40}\s+[—–-]{1,2}\s+(?=[A-Z\"“])")
 
 
 def evidence_score(passages: list[Passage]) -> float:
     """The score of the best sentence among the passages (what abstention is decided on)."""
     return max((passage.evidence for passage in passages), default=0.0)
+
+
+@dataclass
+class _Quote:
+    """One answer line: a sentence of an article, its lead-in, and the spans it cites."""
+
+    scored: ScoredSentence
+    passage: Passage
+    lead_in: str = ""
+    start: int = 0  # the span cited for the sentence itself (the quote, or from the speaker's mention)
+    end: int = 0
+    text_start: int = 0  # where the quoted text starts (after a dateline)
+    also: tuple[tuple[ScoredSentence, Passage], ...] = ()
 
 
 class ExtractiveAnswerer:
@@ -30,33 +58,26 @@ class ExtractiveAnswerer:
         self.margin = margin
 
     def answer(self, question: str, passages: list[Passage], searched: str | None = None) -> Answer:
+        asked = searched or question
         if evidence_score(passages) < self.threshold:
             return abstention(question, self.mode, searched=searched)
-        chosen = self.select(passages)
+        quotes = self.compare(passages) if is_comparison(asked) else []
+        if len(quotes) < 2:
+            speaker = asked_speaker(asked, passages)
+            quotes = [self._quote(scored, passage) for scored, passage in self.select(passages, speaker)]
+            quotes = self._merge_same_facts(quotes, passages, asked)
+        if not quotes:
+            return abstention(question, self.mode, searched=searched)
         citations: list[Citation] = []
-        parts: list[str] = []
-        for scored, passage in chosen:
-            sentence = scored.sentence
-            number = next((c.n for c in citations if (c.doc_id, c.start) == (sentence.doc_id, sentence.start)), 0)
-            if not number:
-                number = len(citations) + 1
-                citations.append(
-                    Citation(
-                        n=number,
-                        doc_id=sentence.doc_id,
-                        title=passage.chunk.title,
-                        outlet=passage.chunk.outlet,
-                        published=passage.chunk.published,
-                        text=sentence.text,
-                        start=sentence.start,
-                        end=sentence.end,
-                        score=scored.score,
-                    )
-                )
-            parts.append(f"{_lead_in(scored)}{sentence.text} [{number}]")
-        return Answer(
-            question=question, mode=self.mode, answer="\n".join(parts), citations=citations, searched=searched
-        )
+        lines = []
+        for quote in quotes:
+            numbers = [_cite(citations, quote.passage, quote.start, quote.end, quote.scored.score)]
+            for scored, passage in quote.also:
+                numbers.append(_cite(citations, passage, *_own_span(scored), scored.score))
+            markers = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+            text = quote.scored.sentence.text[quote.text_start - quote.scored.sentence.start :]
+            lines.append(f"{quote.lead_in}{text} {markers}")
+        return Answer(question=question, mode=self.mode, answer="\n".join(lines), citations=citations, searched=searched)
 
     def stream(self, question: str, passages: list[Passage], searched: str | None = None) -> Iterator[str | Answer]:
         """Yield the answer sentence by sentence (as text so far), then the final Answer."""
@@ -66,9 +87,14 @@ class ExtractiveAnswerer:
             yield "\n".join(lines[:i])
         yield final
 
-    def select(self, passages: list[Passage]) -> list[tuple[ScoredSentence, Passage]]:
-        """The best sentences: close to the best one, at least the threshold, no repeats."""
-        pool = [(s, p) for p in passages for s in p.sentences]
+    def select(self, passages: list[Passage], speaker: str | None = None) -> list[tuple[ScoredSentence, Passage]]:
+        """The best sentences: close to the best one, at least the threshold, no repeats.
+
+        When the question asks what ``speaker`` said, only that speaker's statements count.
+        """
+        pool = [(s, p) for p in passages for s in p.sentences if not looks_like_instruction(s.sentence.text)]
+        if speaker:
+            pool = [(s, p) for s, p in pool if s.sentence.speaker == speaker]
         pool.sort(key=lambda item: -item[0].score)
         if not pool:
             return []
@@ -82,6 +108,117 @@ class ExtractiveAnswerer:
             chosen.append((scored, passage))
         return chosen
 
+    def compare(self, passages: list[Passage]) -> list[_Quote]:
+        """Each outlet's best sentence (at least the threshold), outlets in the order given."""
+        best: dict[str, tuple[ScoredSentence, Passage]] = {}
+        for passage in passages:
+            for scored in passage.sentences:
+                if scored.score < self.threshold or looks_like_instruction(scored.sentence.text):
+                    continue
+                current = best.get(passage.chunk.outlet)
+                if current is None or scored.score > current[0].score:
+                    best[passage.chunk.outlet] = (scored, passage)
+        quotes = []
+        for outlet, (scored, passage) in best.items():
+            quote = self._quote(scored, passage)
+            quote.lead_in = f"According to {outlet}, {quote.lead_in}"
+            quotes.append(quote)
+        return quotes
+
+    def _quote(self, scored: ScoredSentence, passage: Passage) -> _Quote:
+        sentence = scored.sentence
+        dateline = _DATELINE.match(sentence.text)
+        text_start = sentence.start + (dateline.end() if dateline else 0)
+        quote = _Quote(scored, passage, start=text_start, end=sentence.end, text_start=text_start)
+        speaker = sentence.speaker
+        if speaker and not _names(speaker, sentence.text):
+            mention = _mention_before(scored, passage, speaker)
+            if mention is not None:
+                quote.lead_in = f"{_short_name(speaker, passage)} said: "
+                quote.start = mention
+        return quote
+
+    def _merge_same_facts(self, quotes: list[_Quote], passages: list[Passage], question: str) -> list[_Quote]:
+        """Give a sentence the citation of another outlet's sentence that reports the same fact."""
+        pool = [(s, p) for p in passages for s in p.sentences if s.score >= self.threshold]
+        merged: list[_Quote] = []
+        used: set[tuple[str, int]] = set()
+        for quote in quotes:
+            key = (quote.scored.sentence.doc_id, quote.scored.sentence.start)
+            if key in used:
+                continue
+            used.add(key)
+            also = []
+            for scored, passage in sorted(pool, key=lambda item: -item[0].score):
+                other = (scored.sentence.doc_id, scored.sentence.start)
+                if passage.chunk.outlet == quote.passage.chunk.outlet or other in used:
+                    continue
+                if any(p.chunk.outlet == passage.chunk.outlet for _, p in also):
+                    continue
+                if same_fact(quote.scored, scored, question):
+                    also.append((scored, passage))
+                    used.add(other)
+            quote.also = tuple(also)
+            merged.append(quote)
+        return merged
+
+
+def same_fact(a: ScoredSentence, b: ScoredSentence, question: str) -> bool:
+    """Whether two sentences report the same fact in answer to the question.
+
+    Both must answer the question (each holds most of its content words), be close in
+    meaning, and share what the question does not say: a number, or at least three content
+    words that are not names.
+    """
+    asked = terms(question)
+    first, second = terms(a.sentence.text), terms(b.sentence.text)
+    if asked.words:
+        for sentence in (first, second):
+            if len(asked.words & sentence.words) / len(asked.words) < SAME_FACT_COVERAGE:
+                return False
+    if a.vector and b.vector and float(np.dot(np.asarray(a.vector), np.asarray(b.vector))) < 0.5:
+        return False
+    numbers = (_digits(a.sentence.text) & _digits(b.sentence.text)) - _digits(question)
+    shared = (first.words & second.words) - asked.words - {stem(name) for name in first.names | second.names}
+    return bool(numbers) or len(shared) >= 3
+
+
+def _digits(text: str) -> set[str]:
+    return set(re.findall(r"\d+", text))
+
+
+def asked_speaker(question: str, passages: list[Passage]) -> str | None:
+    """The speaker whose statements the question asks for, among the passages' speakers."""
+    speakers = {s.sentence.speaker for p in passages for s in p.sentences if s.sentence.speaker}
+    return speaker_asked_about(question, speakers) if speakers else None
+
+
+def _cite(citations: list[Citation], passage: Passage, start: int, end: int, score: float) -> int:
+    """The number of the citation of this span, added if new."""
+    for citation in citations:
+        if (citation.doc_id, citation.start, citation.end) == (passage.chunk.doc_id, start, end):
+            return citation.n
+    chunk = passage.chunk
+    number = len(citations) + 1
+    citations.append(
+        Citation(
+            n=number,
+            doc_id=chunk.doc_id,
+            title=chunk.title,
+            outlet=chunk.outlet,
+            published=chunk.published,
+            text=chunk.text[start - chunk.start : end - chunk.start],
+            start=start,
+            end=end,
+            score=score,
+        )
+    )
+    return number
+
+
+def _own_span(scored: ScoredSentence) -> tuple[int, int]:
+    return scored.sentence.start, scored.sentence.end
+
 
 def _same_or_duplicate(a: ScoredSentence, b: ScoredSentence) -> bool:
     if (a.sentence.doc_id, a.sentence.start) == (b.sentence.doc_id, b.sentence.start):
@@ -91,11 +228,26 @@ def _same_or_duplicate(a: ScoredSentence, b: ScoredSentence) -> bool:
     return False
 
 
-def _lead_in(scored: ScoredSentence) -> str:
-    """Attribution for a quotation whose speaker the sentence itself does not name."""
-    speaker = scored.sentence.speaker
-    if not speaker:
-        return ""
-    text = scored.sentence.text
-    named = any(part in text for part in speaker.split() if len(part) > 2)
-    return "" if named else f"{speaker} said: "
+def _names(speaker: str, text: str) -> bool:
+    return any(part in text for part in speaker.split() if len(part) > 2)
+
+
+def _short_name(speaker: str, passage: Passage) -> str:
+    """The speaker as the passage names them: the last name when the chunk uses it alone."""
+    last = speaker.split()[-1]
+    return last if last in passage.chunk.text else speaker
+
+
+def _mention_before(scored: ScoredSentence, passage: Passage, speaker: str) -> int | None:
+    """Start of the nearest earlier sentence of the chunk naming the speaker (span ≤ the cap)."""
+    sentence = scored.sentence
+    earlier = sorted(
+        (s.sentence for s in passage.sentences if s.sentence.end <= sentence.start),
+        key=lambda record: -record.start,
+    )
+    for record in earlier[:3]:
+        if sentence.end - record.start > MAX_CITED_CHARS:
+            return None
+        if _names(speaker, record.text):
+            return record.start
+    return None

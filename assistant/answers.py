@@ -56,5 +56,18 @@ class Answer:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Turn:
+    """One exchange of a conversation: what was asked and what was answered."""
+
+    question: str
+    answer: Answer
+
+    @property
+    def searched(self) -> str:
+        """The standalone question this turn searched for."""
+        return self.answer.searched or self.question
+
+
 def abstention(question: str, mode: str, model: str | None = None, searched: str | None = None) -> Answer:
     return Answer(question=question, mode=mode, answer=ABSTENTION, abstained=True, model=model, searched=searched)

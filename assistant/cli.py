@@ -195,10 +195,107 @@ def list_command(settings: Any, as_json: bool) -> None:
 def serve_command(settings: Any, host: str | None, port: int | None, no_ingest: bool) -> None:
     """Serve the chat page (default http://127.0.0.1:7860)."""
     from .engine import build_assistant
-    from .ui import serve
+    from .ui import credentials, serve
 
     settings = settings.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v is not None})
+    credentials(settings)  # refuse a non-loopback address without credentials before any work
     assistant = build_assistant(settings)
     if not no_ingest and settings.corpus.is_dir():
         click.echo(assistant.ingest([settings.corpus]).summary(), err=True)
     serve(assistant, settings)
+
+
+@main.command("eval")
+@click.argument(
+    "questions_file", metavar="QUESTIONS.jsonl", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object.")
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Write report.md, results.json and plots here."
+)
+@click.option("--sweep", help="Re-index into temporary stores and evaluate per value, e.g. chunk_size=128,256,512.")
+@click.option(
+    "--corpus",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Corpus for --sweep (default corpus/).",
+)
+@common_options
+def eval_command(
+    settings: Any, questions_file: Path, as_json: bool, out: Path | None, sweep: str | None, corpus: Path | None
+) -> None:
+    """Evaluate retrieval (every retriever) and answers on a JSONL file of gold questions."""
+    from .engine import build_assistant
+    from .evaluation import EvalFileError, load_questions, parse_sweep, run_evaluation, run_sweep
+    from .report import summary_text, write_report
+
+    try:
+        questions = load_questions(questions_file)
+    except EvalFileError as error:
+        raise Failure(str(error)) from None
+    if sweep:
+        try:
+            name, values = parse_sweep(sweep)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--sweep") from None
+        result = run_sweep(settings, questions, name, values, corpus or settings.corpus, progress=_progress_bar())
+    else:
+        result = run_evaluation(build_assistant(settings), questions, progress=_progress_bar())
+    if out:
+        for path in write_report(result, out):
+            click.echo(f"wrote {path}", err=True)
+    click.echo(json.dumps(result, ensure_ascii=False) if as_json else summary_text(result).rstrip("\n"))
+
+
+@main.command("chat")
+@filter_options
+@common_options
+def chat_command(settings: Any, filters: Any, top_k: int | None) -> None:
+    """A conversation in the terminal: follow-up questions work; /reset starts over."""
+    from .answers import Answer, Turn
+    from .engine import build_assistant
+
+    assistant = build_assistant(settings)
+    interactive = sys.stdin.isatty()
+    history: list[Turn] = []
+    if interactive:
+        click.echo("Ask about the news articles. /reset starts over; Ctrl-D quits.", err=True)
+    while True:
+        if interactive:
+            click.echo("> ", nl=False, err=True)
+        line = sys.stdin.readline()
+        if not line:  # end of input
+            break
+        question = line.strip()
+        if not question:
+            continue
+        if question == "/reset":
+            history = []
+            click.echo("(conversation cleared)\n")
+            continue
+        try:
+            final = _stream_answer(assistant.stream(question, filters=filters, k=top_k, history=history), Answer)
+        except Exception as error:  # one failed turn does not end the conversation
+            click.echo(f"error: {_first_line(error)}", err=True)
+            continue
+        history.append(Turn(question, final))
+
+
+def _stream_answer(parts: Any, answer_type: type) -> Any:
+    """Print a streamed answer as it grows, then its sources; return the final Answer."""
+    shown = ""
+    final = None
+    for part in parts:
+        if isinstance(part, answer_type):
+            final = part
+            break
+        if part.startswith(shown):
+            click.echo(part[len(shown) :], nl=False)
+        else:  # the text was revised: start a fresh paragraph
+            click.echo("\n" + part, nl=False)
+        shown = part
+    if final is None:
+        raise RuntimeError("the answer stream ended without an answer")
+    if final.answer != shown:
+        click.echo(("\n" if shown else "") + final.answer, nl=False)
+    click.echo("\n" + _render(final)[len(final.answer) + 1 :])
+    return final

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .answers import Answer
+from .answers import Answer, Turn
 from .embedding import Embedder
 from .index import DocumentRecord, Index, connect
 from .ingest import IngestReport, Progress, ingest
@@ -37,6 +37,7 @@ class Assistant:
         self.index = index
         self.embedder = embedder
         self.answerer = answerer
+        self._answerers: dict[str, Any] = {answerer.mode: answerer}
         self.reranker = SentenceReranker(index)
         self._keywords: KeywordIndex | None = None
 
@@ -119,14 +120,76 @@ class Assistant:
             self.reranker.annotate(query, passages)
         return passages
 
-    def ask(self, question: str, filters: Filters | None = None, k: int | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        k: int | None = None,
+        history: Sequence[Turn] = (),
+        mode: str | None = None,
+    ) -> Answer:
+        """Answer a question (a follow-up when ``history`` is given) in ``mode`` (default: settings)."""
         question = _checked(question)
-        return self.answerer.answer(question, self.retrieve(question, k, filters))
+        answerer = self.answerer_for(mode)
+        searched = self.standalone(question, history, mode)
+        return answerer.answer(question, self._passages(searched, k, filters), searched=searched)
 
-    def stream(self, question: str, filters: Filters | None = None, k: int | None = None) -> Iterator[str | Answer]:
+    def stream(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        k: int | None = None,
+        history: Sequence[Turn] = (),
+        mode: str | None = None,
+    ) -> Iterator[str | Answer]:
         """Partial answer texts as they are written, then the final Answer."""
         question = _checked(question)
-        yield from self.answerer.stream(question, self.retrieve(question, k, filters))
+        answerer = self.answerer_for(mode)
+        searched = self.standalone(question, history, mode)
+        yield from answerer.stream(question, self._passages(searched, k, filters), searched=searched)
+
+    def standalone(self, question: str, history: Sequence[Turn], mode: str | None = None) -> str:
+        """The follow-up ``question`` as a question that stands alone, given the conversation."""
+        from .conversation import standalone_question
+
+        question = _checked(question)
+        if not history:
+            return question
+        condense = getattr(self.answerer_for(mode), "condense", None)
+        return standalone_question(question, history, condense)
+
+    def _passages(self, question: str, k: int | None, filters: Filters | None) -> list[Passage]:
+        """The passages to answer from: per outlet for a comparison question, else the top ``k``."""
+        from .comparison import comparison_passages, is_comparison
+
+        if is_comparison(question):
+            passages = comparison_passages(self, question, filters, k)
+            if passages:
+                return passages
+        return self.retrieve(question, k, filters)
+
+    # --- answer modes -------------------------------------------------------------------
+
+    def answerer_for(self, mode: str | None = None) -> Any:
+        """The answerer of a mode (default: the settings' mode), built on first use."""
+        from .generation import build_answerer
+
+        mode = mode or self.settings.mode
+        if mode not in self._answerers:
+            self._answerers[mode] = build_answerer(mode, self.settings)
+        return self._answerers[mode]
+
+    def register_answerer(self, answerer: Any) -> None:
+        """Use this answerer for its mode (e.g. one sharing an already loaded model)."""
+        self._answerers[answerer.mode] = answerer
+        if answerer.mode == self.settings.mode:
+            self.answerer = answerer
+
+    def available_modes(self) -> dict[str, str | None]:
+        """Each answer mode with None when it can answer here, else the reason it cannot."""
+        from .llm import unavailable_reason
+
+        return {mode: unavailable_reason(mode, self.settings) for mode in ("extractive", "local", "ollama", "openai")}
 
 
 def _checked(question: str) -> str:
@@ -141,9 +204,9 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Ass
 
     Pass an ``embedder`` to share one loaded model between several assistants.
     """
-    from .answering import ExtractiveAnswerer
+    from .generation import build_answerer
 
     index = Index(connect(settings.store, settings.chroma_url), settings.collection)
     embedder = embedder or Embedder(batch_size=settings.embed_batch_size)
-    answerer = ExtractiveAnswerer(settings.abstain_threshold, settings.max_answer_sentences)
+    answerer = build_answerer(settings.mode, settings)
     return Assistant(settings, index, embedder, answerer)

@@ -1,0 +1,516 @@
+"""Evaluation: gold questions in, retrieval and answer metrics out.
+
+``load_questions`` reads and checks the JSONL file (format in DESIGN.md, "Evaluation file
+format"); ``run_evaluation`` asks every question of every retriever and of the answerer and
+returns the exact ``eval --json`` object; ``run_sweep`` re-indexes a corpus into temporary
+stores and evaluates once per value of one setting.
+
+Relevance is decided by text: a retrieved chunk is relevant at passage level when it
+contains one of the question's ``relevant`` quotes, at document level when it belongs to
+one of its ``relevant_docs``. Rankings are lists of chunk ids, best first; a chunk that
+comes back twice counts once, at its first position.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import math
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+CUTOFFS = (1, 3, 5)
+RETRIEVAL_KEYS = ("hit@1", "hit@3", "hit@5", "recall@5", "mrr", "ndcg@5")
+DOC_KEYS = ("doc_hit@1", "doc_hit@5", "doc_mrr", "doc_ndcg@5")
+ANSWER_KEYS = (
+    "keyword_recall",
+    "abstention_accuracy",
+    "false_abstention_rate",
+    "citation_precision",
+    "faithfulness",
+)
+SWEEPABLE = ("chunk_size", "chunk_overlap", "top_k", "candidates")
+
+Progress = Callable[[int, int, str], None]
+
+
+class EvalFileError(ValueError):
+    """A questions file that cannot be used; the message names the file and line."""
+
+
+# --- the questions file ------------------------------------------------------------------
+
+
+def load_questions(path: Path) -> list[dict[str, Any]]:
+    """The questions of a JSONL file, checked; unknown fields are kept but ignored."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise EvalFileError(f"{path}: cannot read: {error}") from None
+    questions: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{path} line {number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise EvalFileError(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from None
+        question = _checked_question(record, where, seen)
+        seen.add(question["id"])
+        questions.append(question)
+    if not questions:
+        raise EvalFileError(f"{path}: no questions")
+    return questions
+
+
+def _checked_question(record: Any, where: str, seen: set[str]) -> dict[str, Any]:
+    if not isinstance(record, dict):
+        raise EvalFileError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    text = record.get("question")
+    if not isinstance(text, str) or not text.strip():
+        raise EvalFileError(f"{where}: 'question' must be a non-empty string, got {text!r}")
+    question = dict(record)
+    question["id"] = str(record.get("id", where.rsplit(" ", 1)[-1]))
+    if question["id"] in seen:
+        raise EvalFileError(f"{where}: duplicate id {question['id']!r}")
+    for name in ("relevant", "relevant_docs", "answer"):
+        value = record.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+            raise EvalFileError(f"{where}: {name!r} must be a list of non-empty strings, got {value!r}")
+        question[name] = value
+    answerable = record.get("answerable", True)
+    if not isinstance(answerable, bool):
+        raise EvalFileError(f"{where}: 'answerable' must be true or false, got {answerable!r}")
+    question["answerable"] = answerable
+    follows = record.get("follows")
+    if follows is not None and str(follows) not in seen:
+        raise EvalFileError(f"{where}: 'follows' must name an earlier question's id, got {follows!r}")
+    return question
+
+
+# --- text matching -----------------------------------------------------------------------
+
+_STRAIGHTEN = str.maketrans({"“": '"', "”": '"', "„": '"', "″": '"', "‘": "'", "’": "'", "‚": "'", "′": "'"})
+
+
+def normalise(text: str) -> str:
+    """Lower case, curly quotes and apostrophes straight, runs of white space as one space."""
+    return " ".join(text.translate(_STRAIGHTEN).lower().split())
+
+
+def contains(text: str, phrase: str) -> bool:
+    """Whether ``phrase`` occurs in ``text`` under the normalised matching."""
+    needle = normalise(phrase)
+    return bool(needle) and needle in normalise(text)
+
+
+# --- ranking metrics -----------------------------------------------------------------------
+
+
+def dedupe(ids: Iterable[str]) -> list[str]:
+    """The ids in order, each at its first position only."""
+    return list(dict.fromkeys(ids))
+
+
+def first_rank(retrieved: Sequence[str], relevant: set[str]) -> int | None:
+    """1-based position of the first relevant id in the deduplicated ranking, else None."""
+    return next((i for i, item in enumerate(dedupe(retrieved), start=1) if item in relevant), None)
+
+
+def hit_rate(retrieved: Sequence[str], relevant: set[str], k: int) -> float:
+    """1.0 when a relevant id is among the first ``k`` (llama-index's HitRate, default mode)."""
+    from llama_index.core.evaluation.retrieval.metrics import HitRate
+
+    top = dedupe(retrieved)[:k]
+    if not top or not relevant:  # llama-index refuses empty lists; nothing found is a miss
+        return 0.0
+    return float(HitRate().compute(retrieved_ids=top, expected_ids=sorted(relevant)).score)
+
+
+def reciprocal_rank(retrieved: Sequence[str], relevant: set[str], k: int) -> float:
+    """1 / rank of the first relevant id among the first ``k`` (llama-index's MRR)."""
+    from llama_index.core.evaluation.retrieval.metrics import MRR
+
+    top = dedupe(retrieved)[:k]
+    if not top or not relevant:
+        return 0.0
+    return float(MRR().compute(retrieved_ids=top, expected_ids=sorted(relevant)).score)
+
+
+def recall_at(found: Sequence[frozenset[str]], n_relevant: int, k: int) -> float:
+    """Share of the ``n_relevant`` items found in the first ``k`` positions.
+
+    ``found[i]`` is the set of relevant items (quotes or documents) the chunk at rank i+1 holds.
+    """
+    if n_relevant <= 0:
+        raise ValueError(f"n_relevant must be greater than 0. Currently, n_relevant is {n_relevant}")
+    covered: set[str] = set().union(*found[:k]) if found[:k] else set()
+    return len(covered) / n_relevant
+
+
+def ndcg_at(found: Sequence[frozenset[str]], n_relevant: int, k: int) -> float:
+    """nDCG@k with binary gains; each relevant item earns credit once.
+
+    The chunk at rank i gains 1 when it holds a relevant item no earlier chunk held, else 0;
+    DCG = sum gain_i / log2(i + 1); IDCG = sum over i = 1..min(n_relevant, k) of 1 / log2(i + 1).
+    We do not use llama-index's NDCG here: in the installed version (0.14) its IDCG runs over
+    all expected ids without the cut-off at k (6 relevant items with k = 5 can never reach
+    1.0), and a relevant id repeated in the ranking is counted again, so DCG can exceed IDCG.
+    """
+    if n_relevant <= 0:
+        raise ValueError(f"n_relevant must be greater than 0. Currently, n_relevant is {n_relevant}")
+    seen: set[str] = set()
+    dcg = 0.0
+    for i, items in enumerate(found[:k], start=1):
+        if items - seen:
+            dcg += 1.0 / math.log2(i + 1)
+        seen |= items
+    idcg = sum(1.0 / math.log2(i + 1) for i in range(1, min(n_relevant, k) + 1))
+    return dcg / idcg
+
+
+def ranking_scores(
+    chunk_ids: Sequence[str], items_of: dict[str, frozenset[str]], n_relevant: int, prefix: str = ""
+) -> dict[str, Any]:
+    """Every ranking metric for one ranking: ``items_of`` maps a chunk id to the relevant items it holds."""
+    ranking = dedupe(chunk_ids)
+    relevant = {chunk_id for chunk_id in ranking if items_of.get(chunk_id)}
+    found = [items_of.get(chunk_id, frozenset()) for chunk_id in ranking]
+    k = max(CUTOFFS)
+    scores: dict[str, Any] = {"rank": first_rank(ranking, relevant)}
+    for cutoff in CUTOFFS:
+        scores[f"{prefix}hit@{cutoff}"] = hit_rate(ranking, relevant, cutoff)
+    scores[f"{prefix}recall@{k}"] = recall_at(found, n_relevant, k)
+    scores[f"{prefix}mrr"] = reciprocal_rank(ranking, relevant, len(ranking))
+    scores[f"{prefix}ndcg@{k}"] = ndcg_at(found, n_relevant, k)
+    return scores
+
+
+def mean(values: Iterable[float | None]) -> float | None:
+    """The mean of the values that are not None; None when there are none."""
+    kept = [float(v) for v in values if v is not None]
+    return round(sum(kept) / len(kept), 4) if kept else None
+
+
+# --- answers -------------------------------------------------------------------------------
+
+_MARKER_GROUP = re.compile(r"((?:\s*\[\d+\])+)")
+
+
+def claims(answer: str) -> list[tuple[str, list[int]]]:
+    """The answer's sentences, each with the citation numbers of the marker group after it."""
+    from .chunking import split_sentences
+
+    parts = _MARKER_GROUP.split(answer)
+    result: list[tuple[str, list[int]]] = []
+    for i in range(0, len(parts), 2):
+        numbers = [int(n) for n in re.findall(r"\d+", parts[i + 1])] if i + 1 < len(parts) else []
+        segment = parts[i].strip().lstrip(".,;:!? ")
+        for span in split_sentences(segment):
+            sentence = segment[span.start : span.end].strip()
+            if any(char.isalnum() for char in sentence):
+                result.append((sentence, numbers))
+    return result
+
+
+def supported_claims(answer: Any, is_supported: Callable[[str, str], bool]) -> list[bool]:
+    """For each answer sentence: is it supported by the text of the citations it names?"""
+    texts = {citation.n: citation.text for citation in answer.citations}
+    verdicts = []
+    for sentence, numbers in claims(answer.answer):
+        evidence = "\n".join(texts[n] for n in numbers if n in texts)
+        verdicts.append(bool(evidence) and bool(is_supported(sentence, evidence)))
+    return verdicts
+
+
+def _verifier() -> Callable[[Any], list[bool]] | None:
+    """The faithfulness check of ``verification``: per answer sentence, supported or not.
+
+    Its ``supported_sentences`` (the verifier's own sentence split, with each citation's outlet
+    and title as sources) when present, else our split with its ``is_supported``; None when
+    there is no verifier.
+    """
+    try:
+        from . import verification
+    except ImportError:
+        return None
+    whole = getattr(verification, "supported_sentences", None)
+    if whole is not None:
+        return cast(Callable[[Any], list[bool]], whole)
+    return functools.partial(supported_claims, is_supported=verification.is_supported)
+
+
+def citation_hits(question: dict[str, Any], answer: Any) -> list[bool]:
+    """For each citation: does its text hold a relevant quote, or its document count as relevant?"""
+    return [
+        any(contains(citation.text, quote) for quote in question["relevant"])
+        or citation.doc_id in question["relevant_docs"]
+        for citation in answer.citations
+    ]
+
+
+# --- running an evaluation ---------------------------------------------------------------
+
+
+@dataclass
+class _Turn:
+    question: str
+    answer: Any
+    history: tuple[Any, ...]
+
+
+def _supports_history(assistant: Any) -> bool:
+    """Whether follow-ups can be asked with history (``ask(history=...)``, ``standalone``, ``Turn``)."""
+    from . import answers
+
+    try:
+        takes_history = "history" in inspect.signature(assistant.ask).parameters
+    except (TypeError, ValueError):
+        return False
+    return takes_history and hasattr(assistant, "standalone") and hasattr(answers, "Turn")
+
+
+def run_evaluation(
+    assistant: Any,
+    questions: Sequence[dict[str, Any]],
+    retrievers: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Evaluate every retriever and the answerer on ``questions``: the ``eval --json`` object."""
+    from .answering import evidence_score
+    from .retrieval import RETRIEVERS
+
+    names = list(retrievers or RETRIEVERS)
+    default = assistant.settings.retriever
+    if default not in names:
+        names.insert(0, default)
+    if not assistant.documents():
+        raise ValueError(f"the index is empty (store {assistant.settings.store}): run `news-assistant ingest` first")
+    k = assistant.settings.top_k
+    with_history = _supports_history(assistant)
+    verify = _verifier()
+    turns: dict[str, _Turn] = {}
+    rows: list[dict[str, Any]] = []
+    scores: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    for done, question in enumerate(questions, start=1):
+        text = question["question"]
+        history: tuple[Any, ...] = ()
+        follows = question.get("follows")
+        if with_history and follows and str(follows) in turns:
+            history = _history(turns[str(follows)])
+        # Asked first, so that retrieval is measured on the standalone question the answer searched.
+        answer = assistant.ask(text, history=list(history)) if history else assistant.ask(text)
+        turns[question["id"]] = _Turn(text, answer, history)
+        searched = getattr(answer, "searched", None) or (assistant.standalone(text, list(history)) if history else text)
+        row: dict[str, Any] = {
+            "id": question["id"],
+            "question": text,
+            "searched": searched,
+            "ranks": {},
+            "doc_ranks": {},
+        }
+        passages_by_name = {}
+        for name in names:
+            passages = assistant.retrieve(searched, k=k, retriever=name)
+            passages_by_name[name] = passages
+            result = _score_question(question, passages)
+            scores[name].append(result)
+            if "rank" in result:  # only questions graded at that level get a rank entry
+                row["ranks"][name] = result["rank"]
+            if "doc_rank" in result:
+                row["doc_ranks"][name] = result["doc_rank"]
+        rows.append(_answer_row(row, question, answer, passages_by_name[default], evidence_score, verify))
+        if progress:
+            progress(done, len(questions), question["id"])
+    return {
+        "questions": len(questions),
+        "retrievers": {name: _aggregate(scores[name]) for name in names},
+        "default_retriever": default,
+        "answers": _answer_metrics(questions, rows, verify is not None),
+        "per_question": [_public(row, default) for row in rows],
+        "mode": assistant.settings.mode,
+        "removed_sentences": sum(row["removed"] for row in rows),
+    }
+
+
+def _history(turn: _Turn) -> tuple[Any, ...]:
+    from .answers import Turn
+
+    return (*turn.history, Turn(turn.question, turn.answer))
+
+
+def _score_question(question: dict[str, Any], passages: Sequence[Any]) -> dict[str, Any]:
+    """Passage- and document-level metrics of one ranking (empty when the question has no gold)."""
+    if not question["answerable"]:
+        return {}
+    chunk_ids = [p.chunk.chunk_id for p in passages]
+    result: dict[str, Any] = {}
+    quotes = question["relevant"]
+    if quotes:
+        items = {
+            p.chunk.chunk_id: frozenset(str(i) for i, quote in enumerate(quotes) if contains(p.chunk.text, quote))
+            for p in passages
+        }
+        result.update(ranking_scores(chunk_ids, items, len(quotes)))
+    docs = set(question["relevant_docs"])
+    if docs:
+        items = {p.chunk.chunk_id: frozenset({p.chunk.doc_id} & docs) for p in passages}
+        doc_scores = ranking_scores(chunk_ids, items, len(docs), prefix="doc_")
+        result["doc_rank"] = doc_scores.pop("rank")
+        result.update({key: doc_scores[key] for key in DOC_KEYS})
+    return result
+
+
+def _aggregate(results: list[dict[str, Any]]) -> dict[str, float | None]:
+    return {key: mean(r.get(key) for r in results) for key in (*RETRIEVAL_KEYS, *DOC_KEYS)}
+
+
+def _answer_row(
+    row: dict[str, Any],
+    question: dict[str, Any],
+    answer: Any,
+    passages: Sequence[Any],
+    evidence_score: Callable[[Any], float],
+    verify: Callable[[Any], list[bool]] | None,
+) -> dict[str, Any]:
+    row.update(
+        answerable=question["answerable"],
+        abstained=bool(answer.abstained),
+        answer=answer.answer,
+        evidence=round(float(evidence_score(list(passages))), 4),
+        retrieved=[p.chunk.chunk_id for p in passages],
+        cited=[c.doc_id for c in answer.citations],
+        removed=len(answer.removed_sentences or []),
+    )
+    row["keyword_hits"] = [phrase for phrase in question["answer"] if contains(answer.answer, phrase)]
+    row["keyword_missing"] = [phrase for phrase in question["answer"] if phrase not in row["keyword_hits"]]
+    has_gold = bool(question["relevant"] or question["relevant_docs"])
+    row["citation_hits"] = citation_hits(question, answer) if question["answerable"] and has_gold else []
+    row["supported"] = list(verify(answer)) if verify and not answer.abstained else []
+    row["faithful"] = mean(row["supported"]) if row["supported"] else None
+    return row
+
+
+def _answer_metrics(questions: Sequence[dict[str, Any]], rows: list[dict[str, Any]], verified: bool) -> dict[str, Any]:
+    pairs = list(zip(questions, rows, strict=True))
+    answerable = [row for q, row in pairs if q["answerable"]]
+    unanswerable = [row for q, row in pairs if not q["answerable"]]
+    keyword = [len(row["keyword_hits"]) / len(q["answer"]) for q, row in pairs if q["answerable"] and q["answer"]]
+    cited = [hit for row in answerable if not row["abstained"] for hit in row["citation_hits"]]
+    supported = [ok for row in rows for ok in row["supported"]]
+    return {
+        "keyword_recall": mean(keyword),
+        "abstention_accuracy": mean(row["abstained"] for row in unanswerable),
+        "false_abstention_rate": mean(row["abstained"] for row in answerable),
+        "citation_precision": mean(cited),
+        "faithfulness": mean(supported) if verified else None,
+    }
+
+
+def _public(row: dict[str, Any], default: str) -> dict[str, Any]:
+    """One ``per_question`` entry: the contract's fields first, then the diagnostics."""
+    return {
+        "id": row["id"],
+        "rank": row["ranks"].get(default),
+        "doc_rank": row["doc_ranks"].get(default),
+        "abstained": row["abstained"],
+        "answer": row["answer"],
+        "question": row["question"],
+        "searched": row["searched"],
+        "answerable": row["answerable"],
+        "evidence": row["evidence"],
+        "ranks": row["ranks"],
+        "doc_ranks": row["doc_ranks"],
+        "retrieved": row["retrieved"],
+        "cited": row["cited"],
+        "keyword_hits": row["keyword_hits"],
+        "keyword_missing": row["keyword_missing"],
+        "faithful": row["faithful"],
+    }
+
+
+# --- parameter sweeps ----------------------------------------------------------------------
+
+
+def parse_sweep(spec: str) -> tuple[str, list[int]]:
+    """``"chunk_size=128,256,512"`` -> ``("chunk_size", [128, 256, 512])``."""
+    name, _, values = spec.partition("=")
+    name = name.strip()
+    if name not in SWEEPABLE:
+        raise ValueError(
+            f"sweep must be NAME=V1,V2,... with NAME one of {', '.join(SWEEPABLE)}. Currently, it is {spec!r}"
+        )
+    try:
+        numbers = [int(value) for value in values.split(",") if value.strip()]
+    except ValueError:
+        raise ValueError(f"sweep values must be whole numbers. Currently, they are {values!r}") from None
+    if not numbers or min(numbers) <= 0:
+        raise ValueError(f"sweep needs one or more values greater than 0. Currently, they are {values!r}")
+    return name, numbers
+
+
+def run_sweep(
+    settings: Any,
+    questions: Sequence[dict[str, Any]],
+    name: str,
+    values: Sequence[int],
+    corpus: Path,
+    embedder: Any = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Evaluate once per value of setting ``name``, indexing ``corpus`` into temporary stores."""
+    from .embedding import Embedder
+    from .engine import build_assistant
+
+    embedder = embedder or Embedder(batch_size=settings.embed_batch_size)
+    results: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="news-assistant-sweep-") as folder:
+        for value in values:
+            # Validated again, so that e.g. chunk_overlap >= chunk_size is refused with its reason.
+            changed = type(settings).model_validate({**settings.model_dump(), name: value})
+            # Settings that change chunks get a store of their own; the others share one.
+            key = f"{changed.chunk_size}-{changed.chunk_overlap}"
+            store = Path(folder) / key
+            changed = changed.model_copy(update={"store": store, "chroma_url": None})
+            assistant = build_assistant(changed, embedder=embedder)
+            if not assistant.documents():
+                report = assistant.ingest([corpus])
+                if not assistant.documents():
+                    raise ValueError(f"nothing could be ingested from {corpus}: {report.summary()}")
+            step = _offset(progress, len(results), len(values))
+            result = run_evaluation(assistant, questions, progress=step)
+            results.append(
+                {
+                    "value": value,
+                    "chunks": sum(record.chunks for record in assistant.documents()),
+                    "retrievers": result["retrievers"],
+                    "answers": result["answers"],
+                }
+            )
+    return {
+        "sweep": name,
+        "corpus": str(corpus),
+        "questions": len(questions),
+        "default_retriever": settings.retriever,
+        "results": results,
+    }
+
+
+def _offset(progress: Progress | None, step: int, steps: int) -> Progress | None:
+    """Progress of one evaluation reported as part of ``steps`` evaluations in a row."""
+    if progress is None:
+        return None
+    report = progress
+
+    def offset(done: int, total: int, label: str) -> None:
+        report(step * total + done, steps * total, label)
+
+    return offset

@@ -1,0 +1,185 @@
+"""The LLM answerer: prompt -> model -> verifier -> Answer, for the local, ollama and openai modes.
+
+The model sees the question and the numbered passages fenced as data (``prompts/``). Its
+reply is never shown unchecked: every sentence goes through the verifier, which keeps only
+the sentences that cite a given passage supporting them, with citations renumbered and
+pointing at the supporting sentences' offsets. When nothing supported is left, the
+extractive answer stands in (or the abstention), still naming the model and listing what
+was removed. ``stream`` yields verified sentences as the model writes them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from .answering import ExtractiveAnswerer, evidence_score
+from .answers import ABSTENTION, Answer, Turn, abstention
+from .conversation import history_text
+from .prompts import Prompts
+from .retrieval import Passage
+from .verification import Verification, Verifier, parse_claims, verify
+
+MAX_PASSAGES = 5
+
+
+class LLMError(RuntimeError):
+    """The model could not be asked; one line naming the mode, the model and the cause."""
+
+
+class LLMAnswerer:
+    """Answers written by a language model and checked sentence by sentence."""
+
+    def __init__(
+        self,
+        mode: str,
+        llm: Any,
+        model: str,
+        fallback: ExtractiveAnswerer,
+        prompts: Prompts | None = None,
+        threshold: float | None = None,
+        max_passages: int = MAX_PASSAGES,
+        where: str = "",
+    ) -> None:
+        self.mode = mode
+        self.llm = llm
+        self.model = model
+        self.fallback = fallback
+        self.prompts = prompts or Prompts()
+        self.threshold = fallback.threshold if threshold is None else threshold
+        self.max_passages = max_passages
+        self.where = where  # the server, for error messages
+
+    # --- the answerer interface ----------------------------------------------------------
+
+    def answer(self, question: str, passages: list[Passage], searched: str | None = None) -> Answer:
+        if evidence_score(passages) < self.threshold:
+            return abstention(question, self.mode, model=self.model, searched=searched)
+        given = passages[: self.max_passages]
+        reply = self._call(lambda: self.llm.chat(self.messages(searched or question, given)).message.content or "")
+        return self._finish(question, passages, given, verify(_without_abstention(reply), given), searched)
+
+    def stream(self, question: str, passages: list[Passage], searched: str | None = None) -> Iterator[str | Answer]:
+        """Verified sentences as the model writes them (text so far), then the final Answer."""
+        if evidence_score(passages) < self.threshold:
+            final = abstention(question, self.mode, model=self.model, searched=searched)
+            yield final.answer
+            yield final
+            return
+        given = passages[: self.max_passages]
+        verifier = Verifier(given)
+        reply = ""
+        checked = 0
+        shown: list[str] = []
+        for delta in self._stream(self.messages(searched or question, given)):
+            reply += delta
+            claims = [c for c in parse_claims(reply) if not _is_abstention(c.text)]
+            # Every sentence but the last is complete once the next one has begun.
+            while checked < len(claims) - 1:
+                kept = verifier.check(claims[checked])
+                checked += 1
+                if kept:
+                    shown.append(kept)
+                    yield " ".join(shown)
+        final = self._finish(question, passages, given, verify(_without_abstention(reply), given), searched)
+        if final.answer != " ".join(shown):
+            yield final.answer
+        yield final
+
+    # --- follow-ups ------------------------------------------------------------------------
+
+    def condense(self, question: str, history: Sequence[Turn]) -> str | None:
+        """The model's standalone rewrite of a follow-up (None if it could not be asked)."""
+        from llama_index.core.base.llms.types import ChatMessage, MessageRole
+
+        prompt = self.prompts.render("condense", history=history_text(history), question=question)
+        try:
+            response = self.llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)])
+        except Exception:  # the rule-based rewrite stands in; the answer call reports the failure
+            return None
+        return response.message.content or None
+
+    # --- parts -----------------------------------------------------------------------------
+
+    def messages(self, question: str, passages: Sequence[Passage]) -> list[Any]:
+        """The system prompt and the question with its numbered, fenced passages."""
+        from llama_index.core.base.llms.types import ChatMessage, MessageRole
+
+        system = self.prompts.render("system", abstention=ABSTENTION)
+        user = self.prompts.render("question", passages=fence(passages), question=question, abstention=ABSTENTION)
+        return [ChatMessage(role=MessageRole.SYSTEM, content=system), ChatMessage(role=MessageRole.USER, content=user)]
+
+    def _finish(
+        self, question: str, passages: list[Passage], given: list[Passage], checked: Verification, searched: str | None
+    ) -> Answer:
+        if checked.answer:
+            return Answer(
+                question=question,
+                mode=self.mode,
+                answer=checked.answer,
+                citations=checked.citations,
+                model=self.model,
+                removed_sentences=checked.removed,
+                searched=searched,
+            )
+        stand_in = self.fallback.answer(question, passages, searched)
+        stand_in.mode = self.mode
+        stand_in.model = self.model
+        stand_in.removed_sentences = checked.removed
+        return stand_in
+
+    def _call(self, ask: Callable[[], str]) -> str:
+        try:
+            return ask()
+        except Exception as error:
+            raise self._error(error) from error
+
+    def _stream(self, messages: list[Any]) -> Iterator[str]:
+        try:
+            for response in self.llm.stream_chat(messages):
+                yield response.delta or ""
+        except Exception as error:
+            raise self._error(error) from error
+
+    def _error(self, error: Exception) -> LLMError:
+        where = f" at {self.where}" if self.where else ""
+        cause = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return LLMError(f"{self.mode} mode: {self.model}{where} did not answer: {cause}")
+
+
+def fence(passages: Sequence[Passage]) -> str:
+    """The passages, numbered, each inside ``<passage>`` tags it cannot close itself."""
+    blocks = []
+    for n, passage in enumerate(passages, start=1):
+        chunk = passage.chunk
+        attributes = f'n="{n}" outlet="{_attribute(chunk.outlet)}" published="{_attribute(chunk.published or "")}"'
+        text = re.sub(r"<\s*(/?)\s*passage", r"‹\1passage", chunk.text, flags=re.IGNORECASE)
+        blocks.append(f"<passage {attributes}>\n[{n}] {text}\n</passage>")
+    return "\n\n".join(blocks)
+
+
+def _attribute(value: str) -> str:
+    return re.sub(r"[\"<>\n]", " ", value)
+
+
+def _is_abstention(sentence: str) -> bool:
+    return sentence.strip().rstrip(".").lower() == ABSTENTION.rstrip(".").lower()
+
+
+def _without_abstention(reply: str) -> str:
+    """The reply without the abstention sentence (it is no claim; the stand-in decides)."""
+    return re.sub(re.escape(ABSTENTION.rstrip(".")) + r"\.?", " ", reply, flags=re.IGNORECASE)
+
+
+def build_answerer(mode: str, settings: Any, prompts: Prompts | None = None) -> Any:
+    """The answerer of a mode: extractive, or an LLM answerer over that mode's model."""
+    from .llm import LLM_MODES, build_llm, model_name
+
+    extractive = ExtractiveAnswerer(settings.abstain_threshold, settings.max_answer_sentences)
+    if mode == "extractive":
+        return extractive
+    if mode not in LLM_MODES:
+        raise ValueError(f"mode must be one of extractive, {', '.join(LLM_MODES)}. Currently, mode is {mode!r}")
+    where = {"ollama": settings.ollama_url, "openai": settings.openai_base_url}.get(mode, "")
+    return LLMAnswerer(mode, build_llm(mode, settings), model_name(mode, settings), extractive, prompts, where=where)

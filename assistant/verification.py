@@ -1,0 +1,348 @@
+"""The verifier: every sentence of a written answer must be supported by a passage it cites.
+
+``verify(text, passages)`` splits an answer into sentences and keeps a sentence only when it
+cites at least one of the passages given to the model (markers such as ``[2]`` or ``[1, 3]``;
+numbers with no passage are dropped) and ``is_supported`` finds its content in the cited
+passage: its names and numbers all appear there, and most of its other content words do (a
+verbatim quotation is supported as it is). The kept sentences cite the few sentences of the
+passage that support them, with their offsets, renumbered in order of first use; the others
+are listed as removed. Sentences of an article that address the assistant ("ignore your
+instructions ...") never count as evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from .answers import Citation
+from .chunking import split_sentences
+from .retrieval import Passage
+
+# ``[1]``, ``[1, 2]``, ``[1][2]``: one marker group may hold several numbers.
+MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+MAX_CITED_CHARS = 800
+MAX_WINDOW = 3
+MIN_COVERAGE = 0.75
+
+_WORD = re.compile(r"[a-z0-9]+")
+_NAME = re.compile(r"[A-Z][\w'’\-]*")
+_NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n['’]t\b")
+_STOP = frozenset(
+    """a an the of to in on at for and or but nor is are was were be been being am do does did done
+    doing what who whom whose which when where why how that this these those it its itself with by
+    from as about into onto than then there here their theirs they them he she him his her hers i
+    you we our ours your yours my me us any some all both each every other such own same so if
+    also too very just only can could would should will shall may might must have has had having
+    not no yes up out over under again further once more most less much many few while after before
+    during between through above below off until against among per via s t ll re ve d m o
+    according said say says saying told tell tells stated states noted notes added adds reported
+    reports reiterated stressed stresses emphasized emphasised highlighted highlights clarified
+    echoed explained mentioned described describes remarked commented announced answer answered
+    passage passages article articles report news""".split()
+)
+_NUMBER_WORDS = {
+    word: str(i)
+    for i, words in enumerate(
+        [
+            (),
+            ("one", "first", "once"),
+            ("two", "second", "twice"),
+            ("three", "third"),
+            ("four", "fourth"),
+            ("five", "fifth"),
+            ("six", "sixth"),
+            ("seven", "seventh"),
+            ("eight", "eighth"),
+            ("nine", "ninth"),
+            ("ten", "tenth"),
+            ("eleven", "eleventh"),
+            ("twelve", "twelfth"),
+        ]
+    )
+    for word in words
+}
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,60}?\b(?:instructions?|rules|prompts?|"
+    r"guidelines|directions|directives)\b"
+    r"|\bsystem prompt\b|\byou are now\b|\bnew instructions\b|\bjailbreak\b"
+    r"|\b(?:answer|reply|respond)\b[^.!?\n]{0,30}?\b(?:every|all|any)\b[^.!?\n]{0,20}?\bquestions?\b"
+    r"|\b(?:ai|language model|chatbot|assistant)s?\b[^.!?\n]{0,40}?\b(?:must|should|shall)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One sentence of an answer, without its markers, and the passage numbers it cites."""
+
+    text: str
+    numbers: tuple[int, ...]
+
+
+@dataclass
+class Verification:
+    answer: str  # the kept sentences, each ending with its renumbered markers
+    citations: list[Citation]
+    removed: list[str]
+
+
+def strip_markers(text: str) -> str:
+    return MARKER.sub("", text).strip()
+
+
+def parse_claims(text: str) -> list[Claim]:
+    """The sentences of an answer, each with the markers inside it or right after it."""
+    plain: list[str] = []
+    markers: list[tuple[int, tuple[int, ...]]] = []
+    position = last = 0
+    for match in MARKER.finditer(text):
+        plain.append(text[last : match.start()])
+        position += match.start() - last
+        markers.append((position, tuple(int(n) for n in re.findall(r"\d+", match.group(1)))))
+        last = match.end()
+    plain.append(text[last:])
+    joined = "".join(plain)
+    spans = [s for s in split_sentences(joined) if re.search(r"\w", joined[s.start : s.end])]
+    numbers: list[list[int]] = [[] for _ in spans]
+    for at, found in markers:
+        # A marker belongs to the last sentence that starts before it ("... abroad. [2] Next").
+        owner = max((i for i, s in enumerate(spans) if s.start < at), default=0 if spans else None)
+        if owner is not None:
+            numbers[owner].extend(n for n in found if n not in numbers[owner])
+    claims = []
+    for span, cited in zip(spans, numbers, strict=True):
+        sentence = _clean_sentence(joined[span.start : span.end])
+        if sentence:
+            claims.append(Claim(sentence, tuple(cited)))
+    return claims
+
+
+def _clean_sentence(sentence: str) -> str:
+    """A sentence without list bullets and stray spaces before its final punctuation."""
+    sentence = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s+", "", sentence)
+    sentence = re.sub(r"\s+([.,;:!?])", r"\1", sentence)
+    return " ".join(sentence.split())
+
+
+def looks_like_instruction(text: str) -> bool:
+    """Whether article text addresses the assistant ("ignore your instructions", "you are now ...")."""
+    return bool(_INSTRUCTION.search(text))
+
+
+@dataclass(frozen=True)
+class Terms:
+    words: frozenset[str]  # stemmed content words
+    raw: frozenset[str]  # lower-case tokens, unstemmed
+    names: frozenset[str]  # lower-case names (capitalised words)
+    numbers: frozenset[str]
+    negated: bool
+
+
+def terms(text: str) -> Terms:
+    """The key terms of a text: content words (stemmed), names, numbers, negation."""
+    text = _normalise_quotes(text)
+    raw = _WORD.findall(text.lower())
+    stem = _stemmer()
+    words = {stem(w) for w in raw if w not in _STOP and not w.isdigit() and w not in _NUMBER_WORDS and len(w) > 1}
+    numbers = {_number(w) for w in raw if w[:1].isdigit()} | {_NUMBER_WORDS[w] for w in raw if w in _NUMBER_WORDS}
+    # Capitalised words, the first word of a sentence included (unless a stop word): a name
+    # the evidence lacks is a claim it cannot support.
+    names = {
+        part
+        for match in _NAME.finditer(text)
+        for part in _WORD.findall(match.group(0).lower())
+        if part not in _STOP and not part.isdigit() and len(part) > 1
+    }
+    return Terms(frozenset(words), frozenset(raw), frozenset(names), frozenset(numbers), bool(_NEGATION.search(text.lower())))
+
+
+def stem(word: str) -> str:
+    """The English stem of a lower-case word ("cooperation" -> "cooper")."""
+    return str(_stemmer()(word))
+
+
+def is_supported(claim: str, evidence: str, sources: Iterable[str] = ()) -> bool:
+    """Whether the cited ``evidence`` supports ``claim``.
+
+    A verbatim quotation of the evidence is supported. Otherwise every number and name of the
+    claim must appear in the evidence (names may also appear in ``sources``: the outlet and
+    title of the article, for "According to The Japan News, ..."), a negation in the claim
+    must have one in the evidence, and at least three quarters of its other content words
+    (stemmed) must appear in the evidence.
+    """
+    claim = strip_markers(claim)
+    quoted = _normalise(claim).strip(" \"'.,;:!?")
+    if len(quoted) >= 12 and quoted in _normalise(evidence):
+        return True
+    said = terms(claim)
+    found = terms(evidence)
+    if not said.words:
+        return False
+    if said.numbers - found.numbers:
+        return False
+    known_names = set(found.raw)
+    for source in sources:
+        known_names |= terms(source).raw
+    if said.names - known_names:
+        return False
+    if said.negated and not found.negated:
+        return False
+    others = said.words - {_stemmer()(name) for name in said.names}
+    if not others:
+        return True
+    return len(others & found.words) / len(others) >= MIN_COVERAGE
+
+
+class Verifier:
+    """Checks an answer's sentences one at a time against the passages given to the model.
+
+    Keeps the numbering state, so that a streamed answer can be checked sentence by sentence
+    with the same result as ``verify`` on the whole text.
+    """
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self.passages = list(passages)
+        self.citations: list[Citation] = []
+        self.kept: list[str] = []
+        self.removed: list[str] = []
+
+    def check(self, claim: Claim) -> str | None:
+        """The sentence with renumbered markers if it is supported, else None (and removed)."""
+        valid = [n for n in claim.numbers if 1 <= n <= len(self.passages)]
+        support: list[tuple[Passage, tuple[int, int]]] = []
+        for n in valid:
+            window = self._support_window(claim.text, self.passages[n - 1])
+            if window is not None:
+                support.append((self.passages[n - 1], window))
+        if not support and len(valid) > 1:
+            # Supported only by the cited passages together: each cites its whole chunk.
+            joined = "\n".join(self.passages[n - 1].chunk.text for n in valid)
+            if is_supported(claim.text, joined, self._sources(valid)) and not looks_like_instruction(joined):
+                support = [(self.passages[n - 1], self._chunk_span(self.passages[n - 1])) for n in valid]
+        if not support:
+            self.removed.append(claim.text)
+            return None
+        numbers = [self._number(passage, window) for passage, window in support]
+        markers = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+        sentence = f"{claim.text} {markers}"
+        self.kept.append(sentence)
+        return sentence
+
+    def result(self) -> Verification:
+        return Verification(" ".join(self.kept), list(self.citations), list(self.removed))
+
+    def _sources(self, numbers: Sequence[int]) -> list[str]:
+        return [f"{self.passages[n - 1].chunk.outlet} {self.passages[n - 1].chunk.title}" for n in numbers]
+
+    def _support_window(self, claim: str, passage: Passage) -> tuple[int, int] | None:
+        """The fewest consecutive sentences of the passage that support the claim (article offsets)."""
+        chunk = passage.chunk
+        sources = [f"{chunk.outlet} {chunk.title}"]
+        spans = split_sentences(chunk.text)
+        for size in range(1, MAX_WINDOW + 1):
+            best: tuple[float, int, int] | None = None
+            for i in range(0, max(len(spans) - size + 1, 0)):
+                start, end = spans[i].start, spans[i + size - 1].end
+                text = chunk.text[start:end]
+                if any(looks_like_instruction(chunk.text[s.start : s.end]) for s in spans[i : i + size]):
+                    continue
+                if is_supported(claim, text, sources):
+                    overlap = _overlap(claim, text)
+                    if best is None or overlap > best[0]:
+                        best = (overlap, start, end)
+            if best is not None:
+                return chunk.start + best[1], chunk.start + best[2]
+        if len(chunk.text) <= MAX_CITED_CHARS and not looks_like_instruction(chunk.text):
+            if is_supported(claim, chunk.text, sources):
+                return self._chunk_span(passage)
+        return None
+
+    @staticmethod
+    def _chunk_span(passage: Passage) -> tuple[int, int]:
+        return passage.chunk.start, passage.chunk.end
+
+    def _number(self, passage: Passage, window: tuple[int, int]) -> int:
+        """The citation number for this span: an existing one of the passage if the union stays short."""
+        chunk = passage.chunk
+        for i, citation in enumerate(self.citations):
+            if citation.doc_id != chunk.doc_id:
+                continue
+            start, end = min(citation.start, window[0]), max(citation.end, window[1])
+            if not (chunk.start <= citation.start and citation.end <= chunk.end):
+                continue
+            if end - start <= MAX_CITED_CHARS or (start, end) == (citation.start, citation.end):
+                self.citations[i] = _citation(citation.n, passage, start, end)
+                return citation.n
+        number = len(self.citations) + 1
+        self.citations.append(_citation(number, passage, *window))
+        return number
+
+
+def verify(text: str, passages: Sequence[Passage]) -> Verification:
+    """Keep the supported sentences of ``text``, renumber their citations, list the rest."""
+    verifier = Verifier(passages)
+    for claim in parse_claims(text):
+        verifier.check(claim)
+    return verifier.result()
+
+
+def supported_sentences(answer: Any) -> list[bool]:
+    """For each sentence of a finished Answer: is it supported by the citations it names?
+
+    The same check the verifier makes, with each citation's outlet and title as sources; a
+    measure of faithfulness for any answer mode.
+    """
+    by_number = {citation.n: citation for citation in answer.citations}
+    verdicts = []
+    for claim in parse_claims(answer.answer):
+        cited = [by_number[n] for n in claim.numbers if n in by_number]
+        evidence = "\n".join(citation.text for citation in cited)
+        sources = [f"{citation.outlet} {citation.title}" for citation in cited]
+        verdicts.append(bool(cited) and is_supported(claim.text, evidence, sources))
+    return verdicts
+
+
+def _citation(n: int, passage: Passage, start: int, end: int) -> Citation:
+    chunk = passage.chunk
+    inside = [s.score for s in passage.sentences if start <= s.sentence.start and s.sentence.end <= end]
+    return Citation(
+        n=n,
+        doc_id=chunk.doc_id,
+        title=chunk.title,
+        outlet=chunk.outlet,
+        published=chunk.published,
+        text=chunk.text[start - chunk.start : end - chunk.start],
+        start=start,
+        end=end,
+        score=max(inside, default=passage.score),
+    )
+
+
+def _overlap(claim: str, evidence: str) -> float:
+    said = terms(claim).words
+    return len(said & terms(evidence).words) / len(said) if said else 0.0
+
+
+def _normalise_quotes(text: str) -> str:
+    return text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "—": "-", "–": "-"}))
+
+
+def _normalise(text: str) -> str:
+    return " ".join(_normalise_quotes(text).lower().split())
+
+
+def _number(token: str) -> str:
+    digits = re.match(r"\d+", token)
+    return digits.group(0) if digits else token
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer  # PyStemmer: a small C extension (bm25s uses it too)
+
+    stemmer = Stemmer.Stemmer("english")
+    return lru_cache(maxsize=50_000)(stemmer.stemWord)
