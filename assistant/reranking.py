@@ -28,12 +28,20 @@ _STOP = frozenset(
 )
 
 
+_IRREGULAR = {
+    "met": "meet", "held": "hold", "made": "make", "took": "take", "gave": "give", "went": "go",
+    "began": "begin", "won": "win", "lost": "lose", "built": "build", "chose": "choose", "left": "leave",
+    "sent": "send", "spoke": "speak", "wrote": "write", "brought": "bring", "thought": "think",
+}
+
+
 def content_words(text: str) -> set[str]:
     """Lower-case words of a text without stop words, crudely stemmed (plural/-ed/-ing)."""
     words = set()
     for word in _WORD.findall(text.lower()):
         if word in _STOP or len(word) < 2:
             continue
+        word = _IRREGULAR.get(word, word)
         for suffix in ("ing", "ed", "es", "s"):
             if len(word) > len(suffix) + 3 and word.endswith(suffix):
                 word = word[: -len(suffix)]
