@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from .answering import ExtractiveAnswerer, evidence_score
@@ -22,6 +23,9 @@ from .retrieval import Passage
 from .verification import Verification, Verifier, parse_claims, verify
 
 MAX_PASSAGES = 5
+# The local 135M model: fewer, shorter passages keep it from looping.
+LOCAL_PASSAGES = 3
+LOCAL_EXCERPT_CHARS = 500
 
 
 class LLMError(RuntimeError):
@@ -40,6 +44,7 @@ class LLMAnswerer:
         prompts: Prompts | None = None,
         threshold: float | None = None,
         max_passages: int = MAX_PASSAGES,
+        excerpt_chars: int | None = None,
         where: str = "",
     ) -> None:
         self.mode = mode
@@ -49,6 +54,8 @@ class LLMAnswerer:
         self.prompts = prompts or Prompts()
         self.threshold = fallback.threshold if threshold is None else threshold
         self.max_passages = max_passages
+        # Small models lose their way in long prompts: give them each passage's best sentences.
+        self.excerpt_chars = excerpt_chars
         self.where = where  # the server, for error messages
 
     # --- the answerer interface ----------------------------------------------------------
@@ -56,7 +63,7 @@ class LLMAnswerer:
     def answer(self, question: str, passages: list[Passage], searched: str | None = None) -> Answer:
         if evidence_score(passages) < self.threshold:
             return abstention(question, self.mode, model=self.model, searched=searched)
-        given = passages[: self.max_passages]
+        given = self.given(passages)
         reply = self._call(lambda: self.llm.chat(self.messages(searched or question, given)).message.content or "")
         return self._finish(question, passages, given, verify(_without_abstention(reply), given), searched)
 
@@ -67,7 +74,7 @@ class LLMAnswerer:
             yield final.answer
             yield final
             return
-        given = passages[: self.max_passages]
+        given = self.given(passages)
         verifier = Verifier(given)
         reply = ""
         checked = 0
@@ -101,6 +108,11 @@ class LLMAnswerer:
         return response.message.content or None
 
     # --- parts -----------------------------------------------------------------------------
+
+    def given(self, passages: list[Passage]) -> list[Passage]:
+        """The passages the model sees (and the verifier checks against)."""
+        chosen = passages[: self.max_passages]
+        return [excerpt(p, self.excerpt_chars) for p in chosen] if self.excerpt_chars else chosen
 
     def messages(self, question: str, passages: Sequence[Passage]) -> list[Any]:
         """The system prompt and the question with its numbered, fenced passages."""
@@ -159,6 +171,32 @@ def fence(passages: Sequence[Passage]) -> str:
     return "\n\n".join(blocks)
 
 
+def excerpt(passage: Passage, max_chars: int) -> Passage:
+    """The passage narrowed to the run of its sentences around the best one (at most ``max_chars``)."""
+    if len(passage.chunk.text) <= max_chars or not passage.sentences:
+        return passage
+    ordered = sorted(passage.sentences, key=lambda s: s.sentence.start)
+    best = ordered.index(passage.sentences[0])
+    low = high = best
+    rank = {id(s): i for i, s in enumerate(passage.sentences)}
+    while True:
+        options = [i for i in (low - 1, high + 1) if 0 <= i < len(ordered)]
+        options = [i for i in options if _span(ordered, min(low, i), max(high, i)) <= max_chars]
+        if not options:
+            break
+        pick = min(options, key=lambda i: rank[id(ordered[i])])
+        low, high = min(low, pick), max(high, pick)
+    start, end = ordered[low].sentence.start, ordered[high].sentence.end
+    chunk = passage.chunk
+    narrowed = replace(chunk, text=chunk.text[start - chunk.start : end - chunk.start], start=start, end=end)
+    inside = [s for s in passage.sentences if start <= s.sentence.start and s.sentence.end <= end]
+    return Passage(narrowed, passage.score, inside)
+
+
+def _span(ordered: list[Any], low: int, high: int) -> int:
+    return ordered[high].sentence.end - ordered[low].sentence.start
+
+
 def _attribute(value: str) -> str:
     return re.sub(r"[\"<>\n]", " ", value)
 
@@ -172,8 +210,11 @@ def _without_abstention(reply: str) -> str:
     return re.sub(re.escape(ABSTENTION.rstrip(".")) + r"\.?", " ", reply, flags=re.IGNORECASE)
 
 
-def build_answerer(mode: str, settings: Any, prompts: Prompts | None = None) -> Any:
-    """The answerer of a mode: extractive, or an LLM answerer over that mode's model."""
+def build_answerer(mode: str, settings: Any, prompts: Prompts | None = None, llm: Any = None) -> Any:
+    """The answerer of a mode: extractive, or an LLM answerer over that mode's model.
+
+    Pass ``llm`` to reuse a model already built (and loaded) for this mode.
+    """
     from .llm import LLM_MODES, build_llm, model_name
 
     extractive = ExtractiveAnswerer(settings.abstain_threshold, settings.max_answer_sentences)
@@ -182,4 +223,6 @@ def build_answerer(mode: str, settings: Any, prompts: Prompts | None = None) -> 
     if mode not in LLM_MODES:
         raise ValueError(f"mode must be one of extractive, {', '.join(LLM_MODES)}. Currently, mode is {mode!r}")
     where = {"ollama": settings.ollama_url, "openai": settings.openai_base_url}.get(mode, "")
-    return LLMAnswerer(mode, build_llm(mode, settings), model_name(mode, settings), extractive, prompts, where=where)
+    small = {"max_passages": LOCAL_PASSAGES, "excerpt_chars": LOCAL_EXCERPT_CHARS} if mode == "local" else {}
+    llm = llm if llm is not None else build_llm(mode, settings)
+    return LLMAnswerer(mode, llm, model_name(mode, settings), extractive, prompts, where=where, **small)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 CONTEXT_CHARS = 400
+MAX_REMOVED_SHOWN = 8
 _MARKER = re.compile(r"\[(\d+)\]")
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _SENTENCE_END = re.compile(r"[.!?][\"”’']?(?=\s)")
@@ -107,10 +108,17 @@ def answer_bubble(answer: Any, turn: int) -> str:
             '<div class="abstention"><strong>Not covered by the articles.</strong> '
             f"{escape(answer.answer)}</div>"
         )
-    parts = [f'<div class="answer-text">{answer_html(answer, turn)}</div>']
+    if not answer.answer.strip():
+        parts = ['<div class="abstention"><strong>No supported answer.</strong> Nothing the model wrote '
+                 "was supported by the cited passages.</div>"]
+    else:
+        parts = [f'<div class="answer-text">{answer_html(answer, turn)}</div>']
     removed = list(answer.removed_sentences)
     if removed:
-        items = "".join(f"<li>{escape(sentence)}</li>" for sentence in removed)
+        unique = list(dict.fromkeys(removed))
+        items = "".join(f"<li>{escape(sentence)}</li>" for sentence in unique[:MAX_REMOVED_SHOWN])
+        if len(unique) > MAX_REMOVED_SHOWN:
+            items += f"<li>… and {len(unique) - MAX_REMOVED_SHOWN} more</li>"
         what = "1 sentence was" if len(removed) == 1 else f"{len(removed)} sentences were"
         parts.append(
             f'<details class="removed-note"><summary>{what} removed: the cited passages did not '
@@ -190,6 +198,15 @@ document.addEventListener("click", (event) => {
   void card.offsetWidth;
   card.classList.add("flash");
 }, true);
+// When a new answer's sources arrive (newest first), show the top of the panel.
+let newestSources = null;
+new MutationObserver(() => {
+  const newest = document.querySelector("#sources details.turn-sources");
+  if (newest && newest.id !== newestSources) {
+    newestSources = newest.id;
+    newest.scrollIntoView({block: "nearest"});
+  }
+}).observe(document.documentElement, {childList: true, subtree: true});
 """
 
 CSS = """
@@ -224,6 +241,8 @@ a.cite-link { font-weight: 700; text-decoration: none; color: var(--color-accent
   border-radius: 6px; }
 .removed-note, .searched-note { margin-top: 8px; font-size: 0.85em; color: var(--body-text-color-subdued); }
 #new-chat { white-space: nowrap; }
+#library-table td, #library-table th, #eval-retrieval td, #eval-retrieval th, #eval-answers td,
+#eval-answers th { font-family: var(--font) !important; }
 #active-settings { font-size: 0.85em; color: var(--body-text-color-subdued); }
 .thinking { color: var(--body-text-color-subdued); font-style: italic; }
 """

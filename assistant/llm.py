@@ -173,6 +173,7 @@ def _local_class() -> type:
         max_tokens: int = MAX_NEW_TOKENS
         n_ctx: int = CONTEXT_WINDOW
         n_threads: int | None = None
+        repeat_penalty: float = 1.2  # tiny models loop without it
         _model: Any = PrivateAttr(default=None)
 
         @property
@@ -203,7 +204,10 @@ def _local_class() -> type:
 
         def chat(self, messages: Any, **kwargs: Any) -> Any:
             result = self.model.create_chat_completion(
-                self._messages(messages), max_tokens=self.max_tokens, temperature=0.0
+                self._messages(messages),
+                max_tokens=self.max_tokens,
+                temperature=0.0,
+                repeat_penalty=self.repeat_penalty,
             )
             text = result["choices"][0]["message"]["content"] or ""
             return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), raw=result)
@@ -212,7 +216,11 @@ def _local_class() -> type:
             def gen() -> Any:
                 text = ""
                 for part in self.model.create_chat_completion(
-                    self._messages(messages), max_tokens=self.max_tokens, temperature=0.0, stream=True
+                    self._messages(messages),
+                    max_tokens=self.max_tokens,
+                    temperature=0.0,
+                    repeat_penalty=self.repeat_penalty,
+                    stream=True,
                 ):
                     delta = part["choices"][0]["delta"].get("content") or ""
                     text += delta

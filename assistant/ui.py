@@ -268,6 +268,12 @@ def metric_tables(result: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
     return {"headers": ["retriever", *names], "data": rows}, {"headers": ["metric", "value"], "data": answers}
 
 
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} bytes"
+    return f"{count / 1024:.3g} KB" if count < 1024**2 else f"{count / 1024**2:.3g} MB"
+
+
 def _number(value: Any) -> Any:
     return round(value, 3) if isinstance(value, float) else ("—" if value is None else value)
 
@@ -382,7 +388,8 @@ def build_app(assistant: Any, settings: Settings | None = None) -> Any:
                 with gr.Row(equal_height=False):
                     with gr.Column():
                         files = gr.File(
-                            label="Add articles (.txt, .md, .html)", file_count="multiple",
+                            label=f"Add articles (.txt, .md, .html; at most {_size(settings.max_upload_bytes)} each)",
+                            file_count="multiple",
                             file_types=list(library.UPLOAD_SUFFIXES), elem_id="upload",
                         )
                         add = gr.Button("Add to library", variant="primary", elem_id="add-articles")
@@ -420,7 +427,9 @@ def build_app(assistant: Any, settings: Settings | None = None) -> Any:
                 eval_note = gr.Markdown(elem_id="eval-note")
                 retrieval_table = gr.Dataframe(label="Retrieval", interactive=False, elem_id="eval-retrieval")
                 answer_table = gr.Dataframe(label="Answers", interactive=False, elem_id="eval-answers")
-                plots = gr.Gallery(label="Comparison", columns=2, height="auto", elem_id="eval-plots")
+                plots = gr.Gallery(
+                    label="Comparison", columns=2, height=460, object_fit="contain", elem_id="eval-plots"
+                )
                 report_files = gr.File(label="Report files", file_count="multiple", interactive=False)
 
         engine: dict[str, Any] = {"concurrency_id": "engine", "concurrency_limit": 1}

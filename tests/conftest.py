@@ -49,3 +49,13 @@ def seed_store(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> 
 @pytest.fixture(scope="session")
 def seed_assistant(seed_store: Path, embedder: Embedder) -> Assistant:
     return make_assistant(seed_store, embedder)
+
+
+@pytest.fixture(scope="session")
+def local_llm() -> object:
+    """The packaged SmolLM2-135M GGUF through llama-cpp-python, loaded once per session."""
+    from assistant.llm import build_llm
+
+    llm = build_llm("local", Settings())
+    llm.model  # load now, once  # noqa: B018
+    return llm

@@ -268,13 +268,14 @@ def test_article_markup_stays_inert(page, app, tmp_path: Path):
     open_tab(page, "Chat")
     answer = ask(page, "How many visitors did the Otaru harbour festival draw?")
     assert "31,000" in answer.inner_text()
-    sources = page.locator("#sources")
-    assert "<script>document.title='pwned'</script>" in sources.inner_text()  # shown, as text
-    assert "onerror=" in sources.inner_text()
+    page.wait_for_selector("#sources .source-card")
     page.wait_for_timeout(500)
     assert page.title() == "News Assistant"
     assert page.dialogs == []
     assert page.locator("#sources script, #sources img, #chat .bot img").count() == 0
+    sources = page.locator("#sources")
+    assert SCRIPT in sources.inner_text()  # the markup is shown, as text
+    assert "onerror=" in sources.inner_text()
 
     remove(page, f"Otaru harbour festival draws record crowd {SCRIPT} (festival)")
 
