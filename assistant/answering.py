@@ -27,6 +27,19 @@ from .retrieval import Passage, ScoredSentence
 from .verification import MAX_CITED_CHARS, looks_like_instruction, stem, terms
 
 SAME_FACT_COVERAGE = 0.6
+TYPE_BONUS = 0.25
+_ASKS_NUMBER = re.compile(r"\bhow (?:many|much|long|often|old)\b|\bwhat (?:number|percentage|share|amount)\b")
+_ASKS_TIME = re.compile(r"^\s*(?:and\s+)?when\b|\bwhat (?:year|date|day|month|time)\b|\bsince when\b")
+_ASKS_NOUN = re.compile(r"\b(?:what|which)\s+([a-z][a-z-]+)\b")
+_NOT_FOCUS = frozenset(
+    "is are was were do does did has have had will would can could should may might about kind sort type".split()
+)
+_TIME = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday"
+    r"|Wednesday|Thursday|Friday|Saturday|Sunday|(?:last|next|this) (?:year|month|week)|yesterday|today|tomorrow"
+    r"|\d{4}|\d+ (?:years?|months?|weeks?|days?) ago)\b",
+    re.IGNORECASE,
+)
 _DATELINE = re.compile(r"^[A-Z][A-Z .,'’-]{1,40}\s+[—–-]{1,2}\s+(?=[A-Z\"“])")
 
 
@@ -52,10 +65,17 @@ class ExtractiveAnswerer:
     mode = "extractive"
     model: str | None = None
 
-    def __init__(self, threshold: float, max_sentences: int = 3, margin: float = 0.12) -> None:
+    def __init__(
+        self,
+        threshold: float,
+        max_sentences: int = 3,
+        margin: float = 0.12,
+        type_bonus: float = TYPE_BONUS,
+    ) -> None:
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.margin = margin
+        self.type_bonus = type_bonus
 
     def answer(self, question: str, passages: list[Passage], searched: str | None = None) -> Answer:
         asked = searched or question
@@ -64,7 +84,8 @@ class ExtractiveAnswerer:
         quotes = self.compare(passages) if is_comparison(asked) else []
         if len(quotes) < 2:
             speaker = asked_speaker(asked, passages)
-            quotes = [self._quote(scored, passage) for scored, passage in self.select(passages, speaker)]
+            chosen = self.select(passages, speaker, asked)
+            quotes = [self._quote(scored, passage) for scored, passage in chosen]
             quotes = self._merge_same_facts(quotes, passages, asked)
         if not quotes:
             return abstention(question, self.mode, searched=searched)
@@ -77,7 +98,9 @@ class ExtractiveAnswerer:
             markers = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
             text = quote.scored.sentence.text[quote.text_start - quote.scored.sentence.start :]
             lines.append(f"{quote.lead_in}{text} {markers}")
-        return Answer(question=question, mode=self.mode, answer="\n".join(lines), citations=citations, searched=searched)
+        return Answer(
+            question=question, mode=self.mode, answer="\n".join(lines), citations=citations, searched=searched
+        )
 
     def stream(self, question: str, passages: list[Passage], searched: str | None = None) -> Iterator[str | Answer]:
         """Yield the answer sentence by sentence (as text so far), then the final Answer."""
@@ -87,21 +110,30 @@ class ExtractiveAnswerer:
             yield "\n".join(lines[:i])
         yield final
 
-    def select(self, passages: list[Passage], speaker: str | None = None) -> list[tuple[ScoredSentence, Passage]]:
+    def select(
+        self, passages: list[Passage], speaker: str | None = None, question: str = ""
+    ) -> list[tuple[ScoredSentence, Passage]]:
         """The best sentences: close to the best one, at least the threshold, no repeats.
 
-        When the question asks what ``speaker`` said, only that speaker's statements count.
+        When the question asks what ``speaker`` said, only that speaker's statements count; a
+        sentence holding what the question asks for (a number for "how many", a date for
+        "when", the noun of "what agreement") ranks higher.
         """
         pool = [(s, p) for p in passages for s in p.sentences if not looks_like_instruction(s.sentence.text)]
         if speaker:
             pool = [(s, p) for s, p in pool if s.sentence.speaker == speaker]
-        pool.sort(key=lambda item: -item[0].score)
+        pool = [(s, p) for s, p in pool if s.score >= self.threshold]
         if not pool:
             return []
-        floor = max(self.threshold, pool[0][0].score - self.margin)
+        wanted = expected_answer(question)
+        ranked = sorted(
+            ((s.score + self.type_bonus * fits(wanted, s.sentence.text, question), s, p) for s, p in pool),
+            key=lambda item: -item[0],
+        )
+        floor = ranked[0][0] - self.margin
         chosen: list[tuple[ScoredSentence, Passage]] = []
-        for scored, passage in pool:
-            if scored.score < floor or len(chosen) >= self.max_sentences:
+        for rank, scored, passage in ranked:
+            if rank < floor or len(chosen) >= self.max_sentences:
                 break
             if any(_same_or_duplicate(scored, other) for other, _ in chosen):
                 continue
@@ -148,7 +180,7 @@ class ExtractiveAnswerer:
             if key in used:
                 continue
             used.add(key)
-            also = []
+            also: list[tuple[ScoredSentence, Passage]] = []
             for scored, passage in sorted(pool, key=lambda item: -item[0].score):
                 other = (scored.sentence.doc_id, scored.sentence.start)
                 if passage.chunk.outlet == quote.passage.chunk.outlet or other in used:
@@ -161,6 +193,32 @@ class ExtractiveAnswerer:
             quote.also = tuple(also)
             merged.append(quote)
         return merged
+
+
+def expected_answer(question: str) -> tuple[str, str] | None:
+    """What kind of answer the question wants: ("number", ""), ("time", "") or ("noun", stem)."""
+    lowered = question.lower()
+    if _ASKS_NUMBER.search(lowered):
+        return ("number", "")
+    if _ASKS_TIME.search(lowered):
+        return ("time", "")
+    focus = _ASKS_NOUN.search(lowered)
+    if focus and focus.group(1) not in _NOT_FOCUS and not focus.group(1).endswith("s"):
+        return ("noun", stem(focus.group(1)))
+    return None
+
+
+def fits(wanted: tuple[str, str] | None, sentence: str, question: str) -> float:
+    """1.0 when the sentence holds the kind of answer wanted (and not only the question's own words)."""
+    if wanted is None:
+        return 0.0
+    kind, noun = wanted
+    if kind == "number":
+        return float(bool(_digits(sentence) - _digits(question)))
+    if kind == "time":
+        said = {m.group(0).lower() for m in _TIME.finditer(sentence)}
+        return float(bool(said - {m.group(0).lower() for m in _TIME.finditer(question)}))
+    return float(noun in terms(sentence).words)
 
 
 def same_fact(a: ScoredSentence, b: ScoredSentence, question: str) -> bool:

@@ -283,7 +283,7 @@ def chat_command(settings: Any, filters: Any, top_k: int | None) -> None:
 def _stream_answer(parts: Any, answer_type: type) -> Any:
     """Print a streamed answer as it grows, then its sources; return the final Answer."""
     shown = ""
-    final = None
+    final: Any = None
     for part in parts:
         if isinstance(part, answer_type):
             final = part

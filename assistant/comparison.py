@@ -24,10 +24,12 @@ LEXICAL_WEIGHT = 0.3
 PASSAGES_PER_OUTLET = 2
 
 _COMPARISON = re.compile(
-    r"\b(?:compar\w*|contrast\w*|differ\w*|versus|vs\.?|both (?:reports|articles|outlets|papers|stories|sources)"
+    r"\b(?:compar\w*|contrast\w*|differ\w*|versus|vs\.?"
+    r"|both (?:reports|articles|outlets|papers|stories|sources)"
     r"|(?:the )?(?:two|several|different|various|other) (?:reports|articles|outlets|papers|newspapers|stories|sources)"
-    r"|each (?:report|article|outlet|paper|newspaper|story|source)|(?:the )?(?:reports|outlets|articles) (?:say|describe|"
-    r"report|put|present|cover|frame|characteri[sz]e)|side by side)\b",
+    r"|each (?:report|article|outlet|paper|newspaper|story|source)"
+    r"|(?:the )?(?:reports|outlets|articles) (?:say|describe|report|put|present|cover|frame|characteri[sz]e)"
+    r"|side by side)\b",
     re.IGNORECASE,
 )
 _FRAMING = re.compile(
@@ -51,7 +53,9 @@ def comparison_topic(question: str) -> str:
     return " ".join(words) or question
 
 
-def comparison_passages(assistant: Any, question: str, filters: Filters | None = None, k: int | None = None) -> list[Passage]:
+def comparison_passages(
+    assistant: Any, question: str, filters: Filters | None = None, k: int | None = None
+) -> list[Passage]:
     """The best passages of each outlet for a comparison question, pivot outlet first.
 
     Returns an empty list when the index holds fewer than two outlets (a comparison is moot),

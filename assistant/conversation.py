@@ -131,13 +131,18 @@ def usable_rewrite(text: str, question: str, history: Sequence[Turn]) -> bool:
     line = clean_rewrite(text)
     if not line or len(line) > MAX_QUESTION_CHARS or _GARBAGE.search(line):
         return False
-    if "[" in line or not re.search(r"\?$|^(?:what|who|whom|whose|which|when|where|why|how|is|are|was|were|do|does|did|has|have|can|could|will|would)\b", line, re.IGNORECASE):
+    if "[" in line or not re.search(
+        r"\?$|^(?:what|who|whom|whose|which|when|where|why|how|is|are|was|were|do|does|did|has|have|can|could|will|would)\b",
+        line,
+        re.IGNORECASE,
+    ):
         return False
     asked = _content_words(question) | {e.lower() for e in _entities(question)}
     said = _content_words(line) | {e.lower() for e in _entities(line)}
     if asked and not (asked & said):
         return False
-    known = " ".join([question, *(t.question for t in history), *(t.searched for t in history)]).lower()
+    said_before = [text for t in history[-MAX_HISTORY_TURNS:] for text in (t.question, t.searched, t.answer.answer)]
+    known = " ".join([question, *said_before]).lower()
     return all(part.lower() in known for entity in _entities(line) for part in entity.split() if len(part) > 2)
 
 

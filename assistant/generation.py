@@ -10,6 +10,7 @@ was removed. ``stream`` yields verified sentences as the model writes them.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
@@ -20,7 +21,9 @@ from .answers import ABSTENTION, Answer, Turn, abstention
 from .conversation import history_text
 from .prompts import Prompts
 from .retrieval import Passage
-from .verification import Verification, Verifier, parse_claims, verify
+from .verification import Verification, Verifier, parse_claims, terms, verify
+
+log = logging.getLogger(__name__)
 
 MAX_PASSAGES = 5
 # The local 135M model: fewer, shorter passages keep it from looping.
@@ -65,7 +68,7 @@ class LLMAnswerer:
             return abstention(question, self.mode, model=self.model, searched=searched)
         given = self.given(passages)
         reply = self._call(lambda: self.llm.chat(self.messages(searched or question, given)).message.content or "")
-        return self._finish(question, passages, given, verify(_without_abstention(reply), given), searched)
+        return self._finish(question, passages, self._checked(reply, given, searched or question), searched)
 
     def stream(self, question: str, passages: list[Passage], searched: str | None = None) -> Iterator[str | Answer]:
         """Verified sentences as the model writes them (text so far), then the final Answer."""
@@ -89,7 +92,7 @@ class LLMAnswerer:
                 if kept:
                     shown.append(kept)
                     yield " ".join(shown)
-        final = self._finish(question, passages, given, verify(_without_abstention(reply), given), searched)
+        final = self._finish(question, passages, self._checked(reply, given, searched or question), searched)
         if final.answer != " ".join(shown):
             yield final.answer
         yield final
@@ -103,7 +106,8 @@ class LLMAnswerer:
         prompt = self.prompts.render("condense", history=history_text(history), question=question)
         try:
             response = self.llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)])
-        except Exception:  # the rule-based rewrite stands in; the answer call reports the failure
+        except Exception as error:  # the rule-based rewrite stands in; the answer call reports the failure
+            log.warning("%s mode: condensing the follow-up failed (%s); using the rule", self.mode, error)
             return None
         return response.message.content or None
 
@@ -122,9 +126,14 @@ class LLMAnswerer:
         user = self.prompts.render("question", passages=fence(passages), question=question, abstention=ABSTENTION)
         return [ChatMessage(role=MessageRole.SYSTEM, content=system), ChatMessage(role=MessageRole.USER, content=user)]
 
-    def _finish(
-        self, question: str, passages: list[Passage], given: list[Passage], checked: Verification, searched: str | None
-    ) -> Answer:
+    def _checked(self, reply: str, given: list[Passage], question: str) -> Verification:
+        """The verified reply; an answer that is supported but off the question counts as removed."""
+        checked = verify(_without_abstention(reply), given)
+        if checked.answer and not on_topic(checked.answer, question):
+            return Verification("", [], checked.removed + [claim.text for claim in parse_claims(checked.answer)])
+        return checked
+
+    def _finish(self, question: str, passages: list[Passage], checked: Verification, searched: str | None) -> Answer:
         if checked.answer:
             return Answer(
                 question=question,
@@ -158,6 +167,13 @@ class LLMAnswerer:
         where = f" at {self.where}" if self.where else ""
         cause = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         return LLMError(f"{self.mode} mode: {self.model}{where} did not answer: {cause}")
+
+
+def on_topic(answer: str, question: str) -> bool:
+    """Whether an answer shares at least one content word or name with the question."""
+    asked = terms(question)
+    said = terms(answer)
+    return bool((asked.words & said.words) or (asked.names & said.raw))
 
 
 def fence(passages: Sequence[Passage]) -> str:

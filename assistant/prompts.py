@@ -40,7 +40,7 @@ class Prompts:
         """The placeholders a template uses."""
         return set(self.template(name).get_identifiers())
 
-    def render(self, name: str, **values: object) -> str:
+    def render(self, name: str, /, **values: object) -> str:
         """The template filled with ``values``: every placeholder given, nothing extra."""
         template = self.template(name)
         path = self.folder / f"{name}.txt"

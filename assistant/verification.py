@@ -29,6 +29,7 @@ MAX_WINDOW = 3
 MIN_COVERAGE = 0.75
 
 _WORD = re.compile(r"[a-z0-9]+")
+_QUOTES = str.maketrans("“”‘’—–", "\"\"''--")
 _NAME = re.compile(r"[A-Z][\w'’\-]*")
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n['’]t\b")
 _STOP = frozenset(
@@ -157,7 +158,9 @@ def terms(text: str) -> Terms:
         for part in _WORD.findall(match.group(0).lower())
         if part not in _STOP and not part.isdigit() and len(part) > 1
     }
-    return Terms(frozenset(words), frozenset(raw), frozenset(names), frozenset(numbers), bool(_NEGATION.search(text.lower())))
+    return Terms(
+        frozenset(words), frozenset(raw), frozenset(names), frozenset(numbers), bool(_NEGATION.search(text.lower()))
+    )
 
 
 def stem(word: str) -> str:
@@ -329,7 +332,7 @@ def _overlap(claim: str, evidence: str) -> float:
 
 
 def _normalise_quotes(text: str) -> str:
-    return text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "—": "-", "–": "-"}))
+    return text.translate(_QUOTES)
 
 
 def _normalise(text: str) -> str:

@@ -32,7 +32,9 @@ KISHIDA_QUOTE = (
 
 
 def test_a_verbatim_quote_is_supported() -> None:
-    assert is_supported("I fully uphold the positions of previous Cabinets regarding historical awareness", KISHIDA_QUOTE)
+    assert is_supported(
+        "I fully uphold the positions of previous Cabinets regarding historical awareness", KISHIDA_QUOTE
+    )
 
 
 def test_a_faithful_paraphrase_is_supported() -> None:

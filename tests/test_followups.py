@@ -1,0 +1,130 @@
+"""Follow-up questions: the extractive carry-over rule, the LLM condensing with its fallback,
+the follow-up pair from the issue on the real seed store, and the ``chat`` command."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.answers import Answer, Turn
+from assistant.cli import main
+from assistant.conversation import carry_over, standalone_question, usable_rewrite
+
+from .conftest import make_assistant
+from .fake_llm_servers import FakeOpenAIServer
+
+KISHIDA = "What did Kishida say about the 1998 declaration?"
+YOON = "And what did Yoon say?"
+
+
+@pytest.mark.parametrize(
+    "previous,question,expected",
+    [
+        (KISHIDA, YOON, "What did Yoon say about the 1998 declaration?"),
+        (KISHIDA, "What about Yoon?", "What did Yoon say about the 1998 declaration?"),
+        (
+            "When was the Camp David Summit held?",
+            "Which countries took part in it?",
+            "Which countries took part in the Camp David Summit?",
+        ),
+        (
+            "What did Kishida say about the people who endured painful experiences?",
+            "When did he first say that?",
+            "When did Kishida first say that about the people who endured painful experiences?",
+        ),
+        (
+            "When did Japan and South Korea decide to resume reciprocal visits?",
+            "For the first time in how many years?",
+            "For the first time in how many years did Japan and South Korea decide to resume reciprocal visits?",
+        ),
+        (
+            "What did Kishida tell reporters in Seoul after the meeting?",
+            "What was he referring to when he spoke of growing trust?",
+            "What was Kishida referring to when Kishida spoke of growing trust?",
+        ),
+        # A question that stands on its own is left alone.
+        (KISHIDA, "When was the Camp David Summit held?", "When was the Camp David Summit held?"),
+    ],
+)
+def test_the_extractive_rule_carries_people_and_topic(previous: str, question: str, expected: str) -> None:
+    assert carry_over(question, previous) == expected
+
+
+QUOTE = (
+    '"I have also made it clear that I fully uphold the positions of previous Cabinets regarding historical '
+    'awareness, including the 1998 Joint Declaration between Japan and Korea," Kishida reiterated. [1]'
+)
+
+
+def _turn(question: str, searched: str | None = None, answer: str = QUOTE) -> Turn:
+    return Turn(question, Answer(question=question, mode="extractive", answer=answer, searched=searched))
+
+
+def test_the_latest_standalone_question_is_what_a_follow_up_builds_on() -> None:
+    history = [_turn(KISHIDA), _turn(YOON, "What did Yoon say about the 1998 declaration?")]
+    assert standalone_question("What about Kishida?", history) == "What did Kishida say about the 1998 declaration?"
+
+
+def test_a_usable_llm_rewrite_is_taken_and_garbage_falls_back_to_the_rule() -> None:
+    history = [_turn(KISHIDA)]
+    good = "What did Yoon say about the 1998 Joint Declaration?"
+    assert standalone_question(YOON, history, lambda q, h: good) == good
+    for garbage in [
+        "",
+        "   ",
+        "Sorry, as an AI I cannot help.",
+        "Yoon said the 1998 declaration was historic [1].",
+        "What did Moon Jae-in say about the 1998 declaration?",
+        "x" * 400,
+    ]:
+        assert not usable_rewrite(garbage, YOON, history)
+        assert (
+            standalone_question(YOON, history, lambda q, h, g=garbage: g)
+            == "What did Yoon say about the 1998 declaration?"
+        )
+
+
+def test_the_follow_up_pair_works_in_extractive_mode(seed_assistant) -> None:
+    first = seed_assistant.ask(KISHIDA)
+    assert "previous Cabinets" in first.answer
+    second = seed_assistant.ask(YOON, history=[Turn(KISHIDA, first)])
+    assert second.searched == "What did Yoon say about the 1998 declaration?"
+    assert second.question == YOON and not second.abstained
+    # Yoon's statements, not Kishida's quotation again.
+    assert "previous Cabinets" not in second.answer
+    assert all("Yoon" in c.text for c in second.citations)
+    assert "forward-looking attitude" in second.answer
+
+
+def test_llm_modes_condense_with_the_prompt_and_fall_back_when_it_fails(seed_store, embedder) -> None:
+    replies = iter(["What did Yoon say about the 1998 Joint Declaration?", "Sure! Here you go: [1]"])
+
+    def reply(messages: list[dict]) -> str:
+        return next(replies)
+
+    with FakeOpenAIServer(reply) as server:
+        assistant = make_assistant(seed_store, embedder, mode="openai", openai_base_url=server.base_url)
+        history = [_turn(KISHIDA)]
+        assert assistant.standalone(YOON, history) == "What did Yoon say about the 1998 Joint Declaration?"
+        assert assistant.standalone(YOON, history) == "What did Yoon say about the 1998 declaration?"
+        condense_request = server.requests[0]["messages"][-1]["content"]
+    assert "User: " + KISHIDA in str(condense_request) and "Last question: " + YOON in str(condense_request)
+
+
+def test_chat_keeps_the_conversation_and_starts_over_on_reset(seed_store) -> None:
+    lines = f"{KISHIDA}\n{YOON}\n/reset\n{YOON}\n"
+    result = CliRunner().invoke(main, ["chat", "--store", str(seed_store)], input=lines)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.count("Sources:") == 3 and "(conversation cleared)" in out
+    kishida_at = out.index("previous Cabinets")
+    yoon_at = out.index("forward-looking attitude")
+    assert kishida_at < yoon_at < out.index("(conversation cleared)")
+
+
+def test_chat_takes_the_filter_options(seed_store) -> None:
+    result = CliRunner().invoke(
+        main, ["chat", "--store", str(seed_store), "--outlet", "The Japan News"], input="What did Kishida say?\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "The Korea Herald" not in result.stdout and "The Japan News" in result.stdout
