@@ -256,21 +256,8 @@ def _cite(citations: list[Citation], passage: Passage, start: int, end: int, sco
     for citation in citations:
         if (citation.doc_id, citation.start, citation.end) == (passage.chunk.doc_id, start, end):
             return citation.n
-    chunk = passage.chunk
     number = len(citations) + 1
-    citations.append(
-        Citation(
-            n=number,
-            doc_id=chunk.doc_id,
-            title=chunk.title,
-            outlet=chunk.outlet,
-            published=chunk.published,
-            text=chunk.text[start - chunk.start : end - chunk.start],
-            start=start,
-            end=end,
-            score=score,
-        )
-    )
+    citations.append(Citation.of_span(number, passage.chunk, start, end, score))
     return number
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .chunking import Chunk
+
 ABSTENTION = "The articles do not cover this question."
 
 
@@ -19,6 +21,21 @@ class Citation:
     start: int
     end: int
     score: float
+
+    @classmethod
+    def of_span(cls, n: int, chunk: Chunk, start: int, end: int, score: float) -> Citation:
+        """Citation ``n`` of the text at [start, end) of an article, taken from a chunk holding it."""
+        return cls(
+            n=n,
+            doc_id=chunk.doc_id,
+            title=chunk.title,
+            outlet=chunk.outlet,
+            published=chunk.published,
+            text=chunk.text[start - chunk.start : end - chunk.start],
+            start=start,
+            end=end,
+            score=score,
+        )
 
 
 @dataclass

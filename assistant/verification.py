@@ -311,19 +311,8 @@ def supported_sentences(answer: Any) -> list[bool]:
 
 
 def _citation(n: int, passage: Passage, start: int, end: int) -> Citation:
-    chunk = passage.chunk
     inside = [s.score for s in passage.sentences if start <= s.sentence.start and s.sentence.end <= end]
-    return Citation(
-        n=n,
-        doc_id=chunk.doc_id,
-        title=chunk.title,
-        outlet=chunk.outlet,
-        published=chunk.published,
-        text=chunk.text[start - chunk.start : end - chunk.start],
-        start=start,
-        end=end,
-        score=max(inside, default=passage.score),
-    )
+    return Citation.of_span(n, passage.chunk, start, end, max(inside, default=passage.score))
 
 
 def _overlap(claim: str, evidence: str) -> float:
