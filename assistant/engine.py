@@ -14,6 +14,7 @@ from .embedding import Embedder
 from .index import DocumentRecord, Index, connect
 from .ingest import IngestReport, Progress, ingest
 from .keyword import KeywordIndex, fingerprint
+from .reranking import SentenceReranker
 from .retrieval import (
     RETRIEVERS,
     DenseRetriever,
@@ -25,7 +26,6 @@ from .retrieval import (
     Query,
     Retriever,
 )
-from .reranking import SentenceReranker
 from .settings import Settings
 
 
@@ -129,10 +129,8 @@ class Assistant:
         mode: str | None = None,
     ) -> Answer:
         """Answer a question (a follow-up when ``history`` is given) in ``mode`` (default: settings)."""
-        question = _checked(question)
-        answerer = self.answerer_for(mode)
-        searched = self.standalone(question, history, mode)
-        return answerer.answer(question, self._passages(searched, k, filters), searched=searched)
+        answerer, question, passages, searched = self._prepare(question, filters, k, history, mode)
+        return answerer.answer(question, passages, searched=searched)
 
     def stream(
         self,
@@ -143,10 +141,17 @@ class Assistant:
         mode: str | None = None,
     ) -> Iterator[str | Answer]:
         """Partial answer texts as they are written, then the final Answer."""
+        answerer, question, passages, searched = self._prepare(question, filters, k, history, mode)
+        yield from answerer.stream(question, passages, searched=searched)
+
+    def _prepare(
+        self, question: str, filters: Filters | None, k: int | None, history: Sequence[Turn], mode: str | None
+    ) -> tuple[Any, str, list[Passage], str]:
+        """The answerer, the cleaned question, the passages and the standalone question searched."""
         question = _checked(question)
         answerer = self.answerer_for(mode)
         searched = self.standalone(question, history, mode)
-        yield from answerer.stream(question, self._passages(searched, k, filters), searched=searched)
+        return answerer, question, self._passages(searched, k, filters), searched
 
     def standalone(self, question: str, history: Sequence[Turn], mode: str | None = None) -> str:
         """The follow-up ``question`` as a question that stands alone, given the conversation."""
