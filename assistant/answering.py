@@ -30,6 +30,15 @@ SAME_FACT_COVERAGE = 0.6
 TYPE_BONUS = 0.25
 _ASKS_NUMBER = re.compile(r"\bhow (?:many|much|long|often|old)\b|\bwhat (?:number|percentage|share|amount)\b")
 _ASKS_TIME = re.compile(r"^\s*(?:and\s+)?when\b|\bwhat (?:year|date|day|month|time)\b|\bsince when\b")
+_ASKS_CAUSE = re.compile(
+    r"^\s*(?:and\s+)?why\b|\bwhat (?:is |was )?(?:drove|drives|driving|caused|causes|causing|led to|leads to"
+    r"|prompted|triggered|fuell?ed|spurred|behind)\b|\bfor what reason\b"
+)
+_CAUSE = re.compile(
+    r"\b(?:because|due to|owing to|thanks to|as a result of|(?:driven|caused|prompted|triggered|fuell?ed|spurred|"
+    r"motivated) by|the reason)\b",
+    re.IGNORECASE,
+)
 _ASKS_NOUN = re.compile(r"\b(?:what|which)\s+([a-z][a-z-]+)\b")
 _NOT_FOCUS = frozenset(
     "is are was were do does did has have had will would can could should may might about kind sort type".split()
@@ -117,7 +126,7 @@ class ExtractiveAnswerer:
 
         When the question asks what ``speaker`` said, only that speaker's statements count; a
         sentence holding what the question asks for (a number for "how many", a date for
-        "when", the noun of "what agreement") ranks higher.
+        "when", a cause for "why", the noun of "what agreement") ranks higher.
         """
         pool = [(s, p) for p in passages for s in p.sentences if not looks_like_instruction(s.sentence.text)]
         if speaker:
@@ -196,12 +205,14 @@ class ExtractiveAnswerer:
 
 
 def expected_answer(question: str) -> tuple[str, str] | None:
-    """What kind of answer the question wants: ("number", ""), ("time", "") or ("noun", stem)."""
+    """What kind of answer the question wants: ("number", ""), ("time", ""), ("cause", "") or ("noun", stem)."""
     lowered = question.lower()
     if _ASKS_NUMBER.search(lowered):
         return ("number", "")
     if _ASKS_TIME.search(lowered):
         return ("time", "")
+    if _ASKS_CAUSE.search(lowered):
+        return ("cause", "")
     focus = _ASKS_NOUN.search(lowered)
     if focus and focus.group(1) not in _NOT_FOCUS and not focus.group(1).endswith("s"):
         return ("noun", stem(focus.group(1)))
@@ -218,6 +229,8 @@ def fits(wanted: tuple[str, str] | None, sentence: str, question: str) -> float:
     if kind == "time":
         said = {m.group(0).lower() for m in _TIME.finditer(sentence)}
         return float(bool(said - {m.group(0).lower() for m in _TIME.finditer(question)}))
+    if kind == "cause":
+        return float(bool(_CAUSE.search(sentence)))
     return float(noun in terms(sentence).words)
 
 

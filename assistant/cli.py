@@ -28,8 +28,12 @@ class Failure(click.ClickException):
 def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options every command takes, gathered into one Settings object."""
 
-    @click.option("--store", type=click.Path(path_type=Path), envvar="ASSISTANT_STORE", help="Index folder (default store/).")
-    @click.option("--chroma-url", envvar="ASSISTANT_CHROMA_URL", help="Use a Chroma server, e.g. http://127.0.0.1:8000.")
+    @click.option(
+        "--store", type=click.Path(path_type=Path), envvar="ASSISTANT_STORE", help="Index folder (default store/)."
+    )
+    @click.option(
+        "--chroma-url", envvar="ASSISTANT_CHROMA_URL", help="Use a Chroma server, e.g. http://127.0.0.1:8000."
+    )
     @click.option("--collection", envvar="ASSISTANT_COLLECTION", help="Collection name (default news).")
     @click.option(
         "--mode",
@@ -39,7 +43,9 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )
     @click.option("--debug", is_flag=True, help="Show tracebacks.")
     @functools.wraps(command)
-    def wrapper(store: Path | None, chroma_url: str | None, collection: str | None, mode: str | None, debug: bool, **kwargs: Any) -> Any:
+    def wrapper(
+        store: Path | None, chroma_url: str | None, collection: str | None, mode: str | None, debug: bool, **kwargs: Any
+    ) -> Any:
         overrides = {"store": store, "chroma_url": chroma_url, "collection": collection, "mode": mode}
         try:
             from .settings import Settings
@@ -140,7 +146,9 @@ def _progress_bar() -> Any:
 @click.option("--retriever", type=click.Choice(["hybrid", "rrf", "dense", "bm25"]), help="Retriever (default hybrid).")
 @filter_options
 @common_options
-def ask_command(settings: Any, question: str, as_json: bool, retriever: str | None, filters: Any, top_k: int | None) -> None:
+def ask_command(
+    settings: Any, question: str, as_json: bool, retriever: str | None, filters: Any, top_k: int | None
+) -> None:
     """Answer one question with citations; "-" reads one question a line from stdin."""
     from .engine import build_assistant
 
@@ -184,7 +192,9 @@ def list_command(settings: Any, as_json: bool) -> None:
         click.echo("The index is empty: run `news-assistant ingest` first.")
         return
     for record in records:
-        click.echo(f"{record.doc_id}\t{record.chunks} chunks\t{record.published or 'undated'}\t{record.outlet}\t{record.title}")
+        click.echo(
+            f"{record.doc_id}\t{record.chunks} chunks\t{record.published or 'undated'}\t{record.outlet}\t{record.title}"
+        )
 
 
 @main.command("serve")

@@ -151,7 +151,10 @@ class Assistant:
         question = _checked(question)
         answerer = self.answerer_for(mode)
         searched = self.standalone(question, history, mode)
-        return answerer, question, self._passages(searched, k, filters), searched
+        passages = self._passages(searched, k, filters)
+        if history:
+            passages = self._with_response(question, history[-1], searched, filters or Filters(), passages)
+        return answerer, question, passages, searched
 
     def standalone(self, question: str, history: Sequence[Turn], mode: str | None = None) -> str:
         """The follow-up ``question`` as a question that stands alone, given the conversation."""
@@ -162,6 +165,24 @@ class Assistant:
             return question
         condense = getattr(self.answerer_for(mode), "condense", None)
         return standalone_question(question, history, condense)
+
+    def _with_response(
+        self, question: str, previous: Turn, searched: str, filters: Filters, passages: list[Passage]
+    ) -> list[Passage]:
+        """For "And how did Kishida respond?": his next statement after the previous answer leads."""
+        from .responses import asks_response, lead_with, response_to
+
+        cited = previous.answer.citations
+        if not cited or not asks_response(question):
+            return passages
+        records = [record for record, _ in self.index.sentences_of([cited[0].doc_id])]
+        sentence = response_to(question, cited, records)
+        chunk = sentence and self.index.chunk_holding(sentence.doc_id, sentence.start, sentence.end)
+        if sentence is None or chunk is None or not filters.admits(chunk):
+            return passages
+        response = Passage(chunk, 0.0)
+        self.reranker.annotate(Query(searched, self.embedder), [response])
+        return lead_with(passages, response, sentence)
 
     def _passages(self, question: str, k: int | None, filters: Filters | None) -> list[Passage]:
         """The passages to answer from: per outlet for a comparison question, else the top ``k``."""

@@ -104,13 +104,12 @@ def answer_bubble(answer: Any, turn: int) -> str:
     """The chat message for a final answer: linked markers, and the notices that matter
     (an abstention, sentences a verifier removed, the question actually searched for)."""
     if answer.abstained:
-        return (
-            '<div class="abstention"><strong>Not covered by the articles.</strong> '
-            f"{escape(answer.answer)}</div>"
-        )
+        return f'<div class="abstention"><strong>Not covered by the articles.</strong> {escape(answer.answer)}</div>'
     if not answer.answer.strip():
-        parts = ['<div class="abstention"><strong>No supported answer.</strong> Nothing the model wrote '
-                 "was supported by the cited passages.</div>"]
+        parts = [
+            '<div class="abstention"><strong>No supported answer.</strong> Nothing the model wrote '
+            "was supported by the cited passages.</div>"
+        ]
     else:
         parts = [f'<div class="answer-text">{answer_html(answer, turn)}</div>']
     removed = list(answer.removed_sentences)
@@ -146,9 +145,7 @@ def one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
-def sources_panel(
-    turns: Sequence[tuple[int, Any]], article_text: Callable[[str], str | None]
-) -> str:
+def sources_panel(turns: Sequence[tuple[int, Any]], article_text: Callable[[str], str | None]) -> str:
     """Source cards for the answers given (newest first); earlier answers collapsed."""
     if not turns:
         return (
@@ -164,9 +161,7 @@ def sources_panel(
                 texts[citation.doc_id] = article_text(citation.doc_id)
             cards.append(source_card(citation, turn, texts[citation.doc_id]))
         if answer.abstained:
-            cards.append(
-                '<div class="abstained-note">No sources: the articles do not cover this question.</div>'
-            )
+            cards.append('<div class="abstained-note">No sources: the articles do not cover this question.</div>')
         elif not cards:
             cards.append('<div class="abstained-note">This answer cites no sources.</div>')
         title = f'<span class="turn-question">{escape(answer.question)}</span>'
@@ -175,7 +170,7 @@ def sources_panel(
         is_open = " open" if position == 0 else ""
         sections.append(
             f'<details class="turn-sources" id="turn-{turn}"{is_open}><summary>{summary}</summary>'
-            f'{"".join(cards)}</details>'
+            f"{''.join(cards)}</details>"
         )
     return "".join(sections)
 

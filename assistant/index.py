@@ -119,6 +119,18 @@ class Index:
             for cid, text, meta in zip(found["ids"], found["documents"], found["metadatas"])
         }
 
+    def chunk_holding(self, doc_id: str, start: int, end: int) -> Chunk | None:
+        """The first chunk of a document that holds the span [start, end), if any."""
+        found = self.chunks.get(where={"doc_id": doc_id}, include=["documents", "metadatas"])
+        chunks = [
+            _chunk(cid, text, meta) for cid, text, meta in zip(found["ids"], found["documents"], found["metadatas"])
+        ]
+        return min(
+            (chunk for chunk in chunks if chunk.start <= start and end <= chunk.end),
+            key=lambda chunk: chunk.index,
+            default=None,
+        )
+
     def query_chunks(
         self, vector: list[float], k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[Chunk, float]]:

@@ -29,9 +29,23 @@ _STOP = frozenset(
 
 
 _IRREGULAR = {
-    "met": "meet", "held": "hold", "made": "make", "took": "take", "gave": "give", "went": "go",
-    "began": "begin", "won": "win", "lost": "lose", "built": "build", "chose": "choose", "left": "leave",
-    "sent": "send", "spoke": "speak", "wrote": "write", "brought": "bring", "thought": "think",
+    "met": "meet",
+    "held": "hold",
+    "made": "make",
+    "took": "take",
+    "gave": "give",
+    "went": "go",
+    "began": "begin",
+    "won": "win",
+    "lost": "lose",
+    "built": "build",
+    "chose": "choose",
+    "left": "leave",
+    "sent": "send",
+    "spoke": "speak",
+    "wrote": "write",
+    "brought": "bring",
+    "thought": "think",
 }
 
 

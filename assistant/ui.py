@@ -50,9 +50,7 @@ def credentials(settings: Settings) -> tuple[str, str] | None:
             raise ValueError("ASSISTANT_AUTH must look like user:password")
         return user, password
     if not is_loopback(settings.host):
-        raise ValueError(
-            f"binding to {settings.host} needs credentials: set ASSISTANT_AUTH=user:password"
-        )
+        raise ValueError(f"binding to {settings.host} needs credentials: set ASSISTANT_AUTH=user:password")
     return None
 
 
@@ -288,8 +286,9 @@ def build_app(assistant: Any, settings: Settings | None = None) -> Any:
     settings = settings or assistant.settings
     page = Page(assistant, settings)
 
-    def respond(message: str, chat: list[dict[str, Any]], turns: Turns, mode: str, k: float,
-                outlet: str, since: str, until: str) -> Iterator[tuple[Any, ...]]:
+    def respond(
+        message: str, chat: list[dict[str, Any]], turns: Turns, mode: str, k: float, outlet: str, since: str, until: str
+    ) -> Iterator[tuple[Any, ...]]:
         question = " ".join((message or "").split())
         if not question:
             raise gr.Error("Type a question first.")
@@ -368,7 +367,10 @@ def build_app(assistant: Any, settings: Settings | None = None) -> Any:
                         with gr.Row(equal_height=True, elem_id="ask-row"):
                             question = gr.Textbox(
                                 placeholder="Ask a question, or a follow-up…",
-                                show_label=False, scale=8, autofocus=True, elem_id="question",
+                                show_label=False,
+                                scale=8,
+                                autofocus=True,
+                                elem_id="question",
                             )
                             ask = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="ask")
                             new_chat = gr.Button("New conversation", scale=0, min_width=170, elem_id="new-chat")
@@ -382,7 +384,10 @@ def build_app(assistant: Any, settings: Settings | None = None) -> Any:
                 table = gr.Dataframe(
                     headers=["Title", "Outlet", "Date", "Passages", "Id"],
                     datatype=["str", "str", "str", "number", "str"],
-                    interactive=False, wrap=True, elem_id="library-table", max_height=420,
+                    interactive=False,
+                    wrap=True,
+                    elem_id="library-table",
+                    max_height=420,
                     column_widths=["46%", "18%", "12%", "10%", "14%"],
                 )
                 with gr.Row(equal_height=False):
@@ -390,7 +395,8 @@ def build_app(assistant: Any, settings: Settings | None = None) -> Any:
                         files = gr.File(
                             label=f"Add articles (.txt, .md, .html; at most {_size(settings.max_upload_bytes)} each)",
                             file_count="multiple",
-                            file_types=list(library.UPLOAD_SUFFIXES), elem_id="upload",
+                            file_types=list(library.UPLOAD_SUFFIXES),
+                            elem_id="upload",
                         )
                         add = gr.Button("Add to library", variant="primary", elem_id="add-articles")
                     with gr.Column():
@@ -449,7 +455,9 @@ def build_app(assistant: Any, settings: Settings | None = None) -> Any:
         remove_button.click(remove, doc_choice, [library_status, *library_outputs], **engine)
         reindex_button.click(reindex, None, [library_status, *library_outputs], **engine)
         run_eval.click(
-            evaluate, [question_file, mode], [eval_note, retrieval_table, answer_table, plots, report_files],
+            evaluate,
+            [question_file, mode],
+            [eval_note, retrieval_table, answer_table, plots, report_files],
             **engine,
         )
         app.load(library_view, None, library_outputs)

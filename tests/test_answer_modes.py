@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from assistant.answering import expected_answer, fits
 from assistant.answers import Answer
 from assistant.cli import main
 from assistant.generation import LLMError, fence
@@ -52,6 +53,29 @@ def test_extractive_streams_sentences_then_the_answer(seed_assistant) -> None:
     assert isinstance(final, Answer) and texts and all(isinstance(t, str) for t in texts)
     assert texts[-1] == final.answer
     assert all(later.startswith(earlier) for earlier, later in zip(texts, texts[1:], strict=False))
+
+
+@pytest.mark.parametrize(
+    "question,sentence,fits_it",
+    [
+        ("What drove the momentum?", "an effort driven by their leader-to-leader diplomacy", True),
+        ("Why did the talks stall?", "The talks stalled because of the dispute.", True),
+        ("Why did the talks stall?", "The talks stalled on Friday.", False),
+    ],
+)
+def test_a_why_question_prefers_a_sentence_that_gives_a_cause(question: str, sentence: str, fits_it: bool) -> None:
+    assert expected_answer(question) == ("cause", "")
+    assert fits(expected_answer(question), sentence, question) == float(fits_it)
+
+
+def test_the_cause_the_article_gives_leads_the_answer(seed_assistant) -> None:
+    answer = seed_assistant.ask(
+        "What drove the momentum in bilateral cooperation and exchanges between the two countries?"
+    )
+    # The Korea Herald: "... an effort driven by their leader-to-leader diplomacy ...".
+    assert "driven by their leader-to-leader diplomacy" in answer.answer.split("\n")[0]
+    assert answer.citations[0].doc_id == HERALD
+    _offsets_hold(seed_assistant, answer)
 
 
 def test_a_comparison_puts_each_outlets_wording_side_by_side(seed_assistant) -> None:

@@ -116,6 +116,15 @@ def test_abstention_metrics_agree_with_the_per_question_rows(run: tuple[dict, Pa
             assert 1 <= row["rank"] <= 5
 
 
+def test_extractive_answers_meet_the_targets_of_the_answers_issue(run: tuple[dict, Path]) -> None:
+    """Keyword recall >= 0.9, citation precision >= 0.95, and every sentence a supported quote."""
+    answers = run[0]["answers"]
+    assert answers["keyword_recall"] >= 0.9, answers
+    assert answers["citation_precision"] >= 0.95, answers
+    assert answers["faithfulness"] == 1.0, answers
+    assert answers["false_abstention_rate"] == 0.0, answers
+
+
 def test_the_design_example_is_found_first(run: tuple[dict, Path]) -> None:
     result, _ = run
     q1 = next(

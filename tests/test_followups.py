@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from assistant.answers import Answer, Turn
+from assistant.answers import Answer, Citation, Turn
 from assistant.cli import main
 from assistant.conversation import carry_over, standalone_question, usable_rewrite
+from assistant.index import SentenceRecord
+from assistant.responses import response_to
 
-from .conftest import make_assistant
+from .conftest import HERALD, make_assistant
 from .fake_llm_servers import FakeOpenAIServer
 
 KISHIDA = "What did Kishida say about the 1998 declaration?"
@@ -94,6 +96,41 @@ def test_the_follow_up_pair_works_in_extractive_mode(seed_assistant) -> None:
     assert "previous Cabinets" not in second.answer
     assert all("Yoon" in c.text for c in second.citations)
     assert "forward-looking attitude" in second.answer
+
+
+def test_how_someone_responded_is_their_next_statement_in_the_article(seed_assistant) -> None:
+    question = "What did Yoon say about Kishida's visit to Seoul?"
+    first = seed_assistant.ask(question)
+    assert "strong commitment" in first.answer and first.citations[0].doc_id == HERALD
+    second = seed_assistant.ask("And how did Kishida respond?", history=[Turn(question, first)])
+    # In The Korea Herald, Kishida's first statement after Yoon's is "Kishida echoed this sentiment, ...".
+    assert second.answer.startswith("Kishida echoed this sentiment, highlighting the need for a future-oriented")
+    assert second.citations[0].doc_id == HERALD and second.citations[0].text.startswith("Kishida echoed")
+    assert not any("Yoon praised" in c.text for c in second.citations)
+
+
+def _sentence(start: int, speaker: str | None, doc_id: str = "a") -> SentenceRecord:
+    return SentenceRecord(doc_id, start, start + 9, f"sentence at {start}", speaker)
+
+
+def _citation(doc_id: str, start: int, end: int) -> Citation:
+    return Citation(1, doc_id, "t", "o", None, "x" * (end - start), start, end, 1.0)
+
+
+def test_a_response_is_found_after_the_cited_spans_and_not_far_after() -> None:
+    sentences = [_sentence(0, "Yoon Suk Yeol"), _sentence(10, "Yoon Suk Yeol"), _sentence(20, None)]
+    sentences += [_sentence(30, "Fumio Kishida"), _sentence(40, "Fumio Kishida"), _sentence(5, "Fumio Kishida", "b")]
+    cited = [_citation("a", 0, 9), _citation("a", 10, 19)]
+    assert response_to("And how did Kishida respond?", cited, sentences) == sentences[3]
+    assert response_to("How did Kishida react?", cited, sentences) == sentences[3]
+    # Not a question about a response; a person the article does not quote; nothing cited.
+    assert response_to("And what did Kishida say?", cited, sentences) is None
+    assert response_to("How did Moon respond?", cited, sentences) is None
+    assert response_to("How did Kishida respond?", [], sentences) is None
+    # Kishida's statement before the cited spans is not a response to them.
+    assert response_to("How did Kishida respond?", [_citation("a", 30, 39)], sentences) == sentences[4]
+    far = [_sentence(0, "Yoon Suk Yeol"), *(_sentence(10 * i, None) for i in range(1, 8)), _sentence(80, "Kishida")]
+    assert response_to("How did Kishida respond?", [_citation("a", 0, 9)], far) is None
 
 
 def test_llm_modes_condense_with_the_prompt_and_fall_back_when_it_fails(seed_store, embedder) -> None:

@@ -136,7 +136,11 @@ def test_serve_command_refuses_a_public_address_without_credentials(tmp_path: Pa
     env = {key: value for key, value in os.environ.items() if key != "ASSISTANT_AUTH"}
     done = subprocess.run(
         [sys.executable, "-m", "assistant", "serve", "--host", "0.0.0.0", "--store", str(tmp_path / "store")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
@@ -151,8 +155,17 @@ HOSTILE = "Intro.\n\nThe festival drew 31,000 visitors. <script>document.title='
 
 
 def citation(**fields: object) -> SimpleNamespace:
-    base = {"n": 1, "doc_id": "d", "title": "T", "outlet": "O", "published": "2024-05-01", "text": "",
-            "start": 0, "end": 0, "score": 0.9}
+    base = {
+        "n": 1,
+        "doc_id": "d",
+        "title": "T",
+        "outlet": "O",
+        "published": "2024-05-01",
+        "text": "",
+        "start": 0,
+        "end": 0,
+        "score": 0.9,
+    }
     return SimpleNamespace(**{**base, **fields})
 
 
@@ -173,8 +186,9 @@ def test_source_card_escapes_title_and_outlet_and_has_its_anchor():
     start = HOSTILE.index("The festival")
     end = HOSTILE.index("visitors.") + len("visitors.")
     card = highlight.source_card(
-        citation(title="<img src=x onerror=alert(1)>", outlet="<b>Wire</b>", text=HOSTILE[start:end],
-                 start=start, end=end),
+        citation(
+            title="<img src=x onerror=alert(1)>", outlet="<b>Wire</b>", text=HOSTILE[start:end], start=start, end=end
+        ),
         turn=3,
         article_text=HOSTILE,
     )
@@ -208,12 +222,27 @@ def test_answer_markers_link_only_to_known_citations():
 
 
 def test_abstention_and_removed_sentences_are_announced():
-    abstained = SimpleNamespace(answer="The articles do not cover this question.", abstained=True, citations=[],
-                                removed_sentences=[], searched=None, question="q", model=None, mode="extractive")
+    abstained = SimpleNamespace(
+        answer="The articles do not cover this question.",
+        abstained=True,
+        citations=[],
+        removed_sentences=[],
+        searched=None,
+        question="q",
+        model=None,
+        mode="extractive",
+    )
     assert "Not covered by the articles." in highlight.answer_bubble(abstained, 1)
-    trimmed = SimpleNamespace(answer="Kept [1].", abstained=False, citations=[citation()],
-                              removed_sentences=["Invented <claim>."], searched=None, question="q",
-                              model="SmolLM2", mode="local")
+    trimmed = SimpleNamespace(
+        answer="Kept [1].",
+        abstained=False,
+        citations=[citation()],
+        removed_sentences=["Invented <claim>."],
+        searched=None,
+        question="q",
+        model="SmolLM2",
+        mode="local",
+    )
     bubble = highlight.answer_bubble(trimmed, 1)
     assert "1 sentence was removed" in bubble and "Invented &#60;claim&#62;." in bubble
     assert "Written by SmolLM2 (local mode)" in bubble
@@ -226,8 +255,10 @@ def test_filters_and_metric_tables():
     with pytest.raises(ValueError, match="since: not a date: 'soon'"):
         filters_from(None, "soon", None)
     retrieval, answers = metric_tables(
-        {"retrievers": {"hybrid": {"hit@1": 0.91234, "mrr": None}, "bm25": {"hit@1": 0.5}},
-         "answers": {"faithfulness": 1.0}}
+        {
+            "retrievers": {"hybrid": {"hit@1": 0.91234, "mrr": None}, "bm25": {"hit@1": 0.5}},
+            "answers": {"faithfulness": 1.0},
+        }
     )
     assert retrieval == {"headers": ["retriever", "hit@1", "mrr"], "data": [["hybrid", 0.912, "—"], ["bm25", 0.5, "—"]]}
     assert answers == {"headers": ["metric", "value"], "data": [["faithfulness", 1.0]]}
@@ -249,11 +280,11 @@ def test_upload_remove_and_reindex_over_a_real_index(tmp_path: Path, corpus_copy
     outcome = library.add_uploads(
         assistant,
         [(good, "../../scallops.txt"), (binary, "blob.txt"), (good, "scallops.pdf")],
-        corpus_copy, max_bytes=10_000, progress=lambda done, total, path: steps.append((done, total)),
+        corpus_copy,
+        max_bytes=10_000,
+        progress=lambda done, total, path: steps.append((done, total)),
     )
-    assert outcome.lines == [
-        "added: Aomori scallop cooperative reports record spring catch (scallops.txt, 1 passage)"
-    ]
+    assert outcome.lines == ["added: Aomori scallop cooperative reports record spring catch (scallops.txt, 1 passage)"]
     assert outcome.problems == [
         "'scallops.pdf': unsupported file type '.pdf' (allowed: .txt, .md, .html, .htm)",
         "'blob.txt': binary file (contains NUL bytes)",
@@ -263,8 +294,13 @@ def test_upload_remove_and_reindex_over_a_real_index(tmp_path: Path, corpus_copy
     assert not (corpus_copy / "blob.txt").exists()  # a file the index refused does not stay
     assert not (tmp_path.parent / "scallops.txt").exists()
     rows = library.library_rows(assistant)
-    assert ["Aomori scallop cooperative reports record spring catch", "Tohoku Fisheries Weekly", "2024-04-12",
-            1, "scallops"] in rows
+    assert [
+        "Aomori scallop cooperative reports record spring catch",
+        "Tohoku Fisheries Weekly",
+        "2024-04-12",
+        1,
+        "scallops",
+    ] in rows
     assert library.outlets(assistant) == ["The Japan News", "The Korea Herald", "Tohoku Fisheries Weekly"]
     assert "4,812 tonnes" in assistant.ask("How many tonnes of scallops did the cooperative land?").answer
 

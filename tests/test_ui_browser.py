@@ -82,7 +82,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
     log = open(where / "server.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
         [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--store", str(where / "store")],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -140,7 +143,8 @@ def ask(page, question: str) -> object:
     page.press("#question textarea", "Enter")
     page.wait_for_function(
         "([selector, n]) => document.querySelectorAll(selector).length > n",
-        arg=[FINAL, answers_before], timeout=ANSWER_TIMEOUT,
+        arg=[FINAL, answers_before],
+        timeout=ANSWER_TIMEOUT,
     )
     final = page.locator(FINAL).last
     assert final.locator(".error-note").count() == 0 and "error-note" not in (final.get_attribute("class") or "")
@@ -246,9 +250,7 @@ def test_uploaded_article_is_answered_then_removed(page, app, tmp_path: Path):
 
     status = remove(page, "Aomori scallop cooperative reports record spring catch (scallops)")
     assert "deleted scallops.txt" in status
-    page.wait_for_function(
-        "() => !document.querySelector('#library-table').innerText.includes('Aomori scallop')"
-    )
+    page.wait_for_function("() => !document.querySelector('#library-table').innerText.includes('Aomori scallop')")
     assert not (Path(app["corpus"]) / "scallops.txt").exists()
 
     open_tab(page, "Chat")
