@@ -28,7 +28,7 @@ run: setup
 	$(PY) -m assistant ingest corpus/
 	$(PY) -m assistant serve --host $(HOST) --port $(PORT)
 
-test: setup browser
+test: setup browser lint
 	$(PY) -m pytest
 
 test-quick: setup
@@ -36,6 +36,7 @@ test-quick: setup
 
 lint: setup
 	$(VENV)/bin/ruff check assistant tests bench
+	$(VENV)/bin/ruff format --check assistant tests bench
 	$(VENV)/bin/mypy assistant
 
 bench: setup

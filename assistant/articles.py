@@ -125,9 +125,9 @@ def _from_html(html: str, meta: dict[str, str]) -> tuple[dict[str, str], str]:
     import trafilatura
 
     document = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False)
-    if document is None or not (document.text or "").strip():
+    if document is None or isinstance(document, dict) or not (document.text or "").strip():
         raise ArticleError("no article text found in HTML")
-    found = {
+    found: dict[str, str] = {
         "title": document.title or "",
         "outlet": document.sitename or "",
         "published": document.date or "",
@@ -136,7 +136,7 @@ def _from_html(html: str, meta: dict[str, str]) -> tuple[dict[str, str], str]:
     }
     merged = {key: value for key, value in found.items() if value}
     merged.update(meta)
-    return merged, document.text
+    return merged, str(document.text)
 
 
 # --- cleaning ----------------------------------------------------------------------------

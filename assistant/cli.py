@@ -46,7 +46,7 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(
         store: Path | None, chroma_url: str | None, collection: str | None, mode: str | None, debug: bool, **kwargs: Any
     ) -> Any:
-        overrides = {"store": store, "chroma_url": chroma_url, "collection": collection, "mode": mode}
+        overrides: dict[str, Any] = {"store": store, "chroma_url": chroma_url, "collection": collection, "mode": mode}
         try:
             from .settings import Settings
 

@@ -177,8 +177,10 @@ class Assistant:
             return passages
         records = [record for record, _ in self.index.sentences_of([cited[0].doc_id])]
         sentence = response_to(question, cited, records)
-        chunk = sentence and self.index.chunk_holding(sentence.doc_id, sentence.start, sentence.end)
-        if sentence is None or chunk is None or not filters.admits(chunk):
+        if sentence is None:
+            return passages
+        chunk = self.index.chunk_holding(sentence.doc_id, sentence.start, sentence.end)
+        if chunk is None or not filters.admits(chunk):
             return passages
         response = Passage(chunk, 0.0)
         self.reranker.annotate(Query(searched, self.embedder), [response])

@@ -97,7 +97,7 @@ def answer_pattern(question: str) -> re.Pattern[str] | None:
 def question_names(question: str) -> list[str]:
     """Lower-cased words of the capitalised names in a question (not its opening word)."""
     tokens = re.findall(r"[A-Za-z][A-Za-z\-]*", question)
-    names = []
+    names: list[str] = []
     for position, token in enumerate(tokens):
         if not token[0].isupper() or token.isupper() and len(token) <= 1:
             continue

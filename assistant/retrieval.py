@@ -130,7 +130,7 @@ class FusionRetriever:
         from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
 
         found: dict[str, Passage] = {}
-        adapters = [_LlamaAdapter(r, query, self.candidates, filters, found) for r in self.retrievers]
+        adapters: list[Any] = [_LlamaAdapter(r, query, self.candidates, filters, found) for r in self.retrievers]
         fusion = QueryFusionRetriever(
             adapters,
             # num_queries=1 generates no extra queries, so no LLM is called; an explicit
