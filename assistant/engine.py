@@ -13,7 +13,7 @@ from .answers import Answer, Turn
 from .embedding import Embedder
 from .index import DocumentRecord, Index, connect
 from .ingest import IngestReport, Progress, ingest
-from .keyword import KeywordIndex, fingerprint
+from .keyword import KeywordIndex
 from .reranking import SentenceReranker
 from .retrieval import (
     RETRIEVERS,
@@ -70,14 +70,14 @@ class Assistant:
     @property
     def keywords(self) -> KeywordIndex:
         """The BM25 index, loaded from disk if it matches the collection, else rebuilt."""
-        current = fingerprint((r.doc_id, r.fingerprint) for r in self.index.document_records())
+        current = self.index.contents_fingerprint()
         if self._keywords is None or self._keywords.source_fingerprint != current:
             loaded = KeywordIndex.load(self._keyword_folder())
             self._keywords = loaded if loaded and loaded.source_fingerprint == current else self._build_keywords()
         return self._keywords
 
     def _build_keywords(self) -> KeywordIndex:
-        current = fingerprint((r.doc_id, r.fingerprint) for r in self.index.document_records())
+        current = self.index.record_contents()
         keywords = KeywordIndex.build(self.index.all_chunks(), current)
         keywords.save(self._keyword_folder())
         return keywords

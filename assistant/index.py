@@ -6,15 +6,21 @@ One logical index is three collections sharing a name prefix:
 - ``NAME.sentences``  each sentence of each article with its speaker, for reranking and
                       for extractive answers;
 - ``NAME.documents``  one record per article: the cleaned text (what offsets refer to),
-                      metadata and the fingerprint that makes ingest incremental.
+                      metadata and the fingerprint that makes ingest incremental;
+- ``NAME.state``      one record: the fingerprint of all documents as the last complete
+                      write left them, so checking that the keyword index is current is
+                      one small read instead of reading every document record.
 
 A document's record is written last and removed first, so a document whose record is
-present always has all of its chunks and sentences.
+present always has all of its chunks and sentences. Every write first drops the state
+record; the next reader of the fingerprint computes it from the records and keeps it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +30,7 @@ from .chunking import Chunk
 
 _SPACE = {"hnsw:space": "cosine"}
 _PAGE = 2000
+_CONTENTS = "contents"
 
 
 @dataclass(frozen=True)
@@ -86,12 +93,30 @@ class Index:
         self.chunks = client.get_or_create_collection(name, metadata=_SPACE, embedding_function=None)
         self.sentences = client.get_or_create_collection(f"{name}.sentences", metadata=_SPACE, embedding_function=None)
         self.documents = client.get_or_create_collection(f"{name}.documents", metadata=_SPACE, embedding_function=None)
+        self.state = client.get_or_create_collection(f"{name}.state", embedding_function=None)
 
     # --- reading ---------------------------------------------------------------------
 
     def document_records(self) -> list[DocumentRecord]:
         records = [_record(meta) for meta in self._all(self.documents, ["metadatas"])["metadatas"]]
         return sorted(records, key=lambda record: record.doc_id)
+
+    def contents_fingerprint(self) -> str:
+        """A digest of every document's id and fingerprint: it changes whenever a document does.
+
+        One small read of the state record; when a write has dropped that record, it is
+        computed from every document record and kept for the next read.
+        """
+        found = self.state.get(ids=[_CONTENTS], include=["metadatas"])
+        if found["ids"] and found["metadatas"][0]:
+            return str(found["metadatas"][0]["fingerprint"])
+        return self.record_contents()
+
+    def record_contents(self) -> str:
+        """Compute the contents fingerprint from every document record and keep it for cheap reads."""
+        current = fingerprint((record.doc_id, record.fingerprint) for record in self.document_records())
+        self.state.upsert(ids=[_CONTENTS], embeddings=[[1.0]], metadatas=[{"fingerprint": current}])
+        return current
 
     def document_text(self, doc_id: str) -> str | None:
         found = self.documents.get(ids=[doc_id], include=["documents"])
@@ -186,6 +211,7 @@ class Index:
         sentence_vectors: list[list[float]],
     ) -> None:
         """Write a document's chunks and sentences, drop its stale ones, then its record."""
+        self._forget_contents()
         if chunks:
             self.chunks.upsert(
                 ids=[chunk.chunk_id for chunk in chunks],
@@ -208,6 +234,7 @@ class Index:
         )
 
     def remove_document(self, doc_id: str) -> None:
+        self._forget_contents()
         self.documents.delete(ids=[doc_id])
         self.chunks.delete(where={"doc_id": doc_id})
         self.sentences.delete(where={"doc_id": doc_id})
@@ -216,6 +243,9 @@ class Index:
         """Documents with chunks but no record (left by an interrupted write)."""
         chunk_docs = {meta["doc_id"] for meta in self._all(self.chunks, ["metadatas"])["metadatas"]}
         return chunk_docs - {record.doc_id for record in self.document_records()}
+
+    def _forget_contents(self) -> None:
+        self.state.delete(ids=[_CONTENTS])
 
     def _delete_stale(self, collection: Any, doc_id: str, keep: set[str]) -> None:
         existing = collection.get(where={"doc_id": doc_id}, include=[])["ids"]
@@ -236,6 +266,14 @@ class Index:
             if len(page["ids"]) < _PAGE:
                 return merged
             offset += _PAGE
+
+
+def fingerprint(documents: Iterable[tuple[str, str]]) -> str:
+    """A digest of (doc_id, document fingerprint) pairs, in any order."""
+    digest = hashlib.sha256()
+    for doc_id, document_fingerprint in sorted(documents):
+        digest.update(f"{doc_id}\0{document_fingerprint}\n".encode())
+    return digest.hexdigest()
 
 
 def _chunk_meta(chunk: Chunk, speakers: list[str]) -> dict[str, Any]:

@@ -8,23 +8,13 @@ a Chroma server, say) makes it rebuild from the collection, so it never serves s
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from .chunking import Chunk
-
-
-def fingerprint(documents: Iterable[tuple[str, str]]) -> str:
-    """A digest of (doc_id, document fingerprint) pairs: what the keyword index reflects."""
-    digest = hashlib.sha256()
-    for doc_id, document_fingerprint in sorted(documents):
-        digest.update(f"{doc_id}\0{document_fingerprint}\n".encode())
-    return digest.hexdigest()
 
 
 class KeywordIndex:

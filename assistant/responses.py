@@ -64,6 +64,6 @@ def lead_with(passages: list[Passage], response: Passage, sentence: SentenceReco
     if lead is None:
         return passages
     response.sentences = [lead, *rest]
-    response.score = max(response.score, *(p.score for p in passages)) if passages else response.score
+    response.score = max([response.score, *(p.score for p in passages)])
     others = [p for p in passages if p.chunk.chunk_id != response.chunk.chunk_id]
     return [response, *others]

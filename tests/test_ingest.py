@@ -139,6 +139,21 @@ def test_stale_keyword_index_is_rebuilt_from_chroma(tmp_path: Path, corpus_copy:
     assert all(not cid.startswith(HERALD) for cid in assistant.keywords.chunk_ids)
 
 
+def test_a_running_assistant_sees_what_another_one_writes(tmp_path: Path, corpus_copy: Path, embedder: Embedder):
+    store = tmp_path / "store"
+    make_assistant(store, embedder).ingest([corpus_copy])
+    reader = make_assistant(store, embedder)
+    assert reader.keywords.search("Shanshan", 5) == []
+    writer = make_assistant(store, embedder)
+    new = tmp_path / "typhoon.txt"
+    new.write_text(NEW_ARTICLE)
+    writer.ingest([new])
+    assert reader.keywords.search("Shanshan", 1)[0][0].startswith("typhoon")
+    # A write that never finished (no keyword rebuild after it) is noticed as well.
+    writer.index.remove_document("typhoon")
+    assert reader.keywords.search("Shanshan", 5) == []
+
+
 BAD_FILES = {
     "empty.txt": b"",
     "binary.txt": bytes(range(256)) * 4,
