@@ -22,7 +22,8 @@ MAX_SENTENCES_AFTER = 6
 LEAD = 0.01
 
 _ASKS_RESPONSE = re.compile(
-    r"\b(?:respond(?:ed|s)?|response|react(?:ed|s|ion)?|repl(?:y|ied|ies)|retort(?:ed)?|answer(?:ed)?\s+(?:him|her|them|that|this))\b",
+    r"\b(?:respond(?:ed|s)?|response|react(?:ed|s|ion)?|repl(?:y|ied|ies)|retort(?:ed)?"
+    r"|answer(?:ed)?\s+(?:him|her|them|that|this))\b",
     re.IGNORECASE,
 )
 
@@ -53,7 +54,7 @@ def response_to(question: str, cited: Sequence[Citation], sentences: Sequence[Se
 
 def lead_with(passages: list[Passage], response: Passage, sentence: SentenceRecord) -> list[Passage]:
     """The passages with ``response`` first, its ``sentence`` scored just above the best evidence."""
-    best = max((p.evidence for p in [*passages, response]), default=0.0)
+    best = max(p.evidence for p in [*passages, response])
     rest: list[ScoredSentence] = []
     lead: ScoredSentence | None = None
     for scored in response.sentences:
