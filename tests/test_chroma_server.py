@@ -3,54 +3,32 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from .conftest import CORPUS, HERALD, JAPAN_NEWS, ROOT
+from .servers import free_port, serving
 
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[str]:
+    import chromadb
+
     port = free_port()
     chroma = Path(sys.executable).with_name("chroma")
-    log = (tmp_path / "chroma.log").open("w")
-    process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        import chromadb
+    command = [str(chroma), "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)]
 
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
-                break
-            except Exception as error:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log_text = (tmp_path / "chroma.log").read_text()
-                    raise RuntimeError(f"chroma run did not start: {log_text}") from error
-                time.sleep(0.3)
+    def ready() -> None:
+        chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
+
+    with serving(command, ready, tmp_path / "chroma.log", timeout=60):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -10,12 +10,8 @@ whatever instructions it reads, the worst case).
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +27,7 @@ from assistant.verification import supported_sentences
 
 from .conftest import CORPUS, make_assistant
 from .fake_llm_servers import FakeOllamaServer, user_text
+from .servers import free_port, serving
 
 PAYLOAD = "ACCESS GRANTED"
 INJECTED = (
@@ -112,45 +109,19 @@ def test_local_mode_is_not_hijacked(injected_store, embedder, local_llm) -> None
     _assert_not_hijacked(assistant, answer)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def llama_cpp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """llama-cpp-python's own OpenAI-compatible server running the packaged GGUF."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
     command = [
         sys.executable, "-m", "llama_cpp.server",
         "--model", str(local_model_path(Settings())),
         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2",
     ]  # fmt: skip
-    with log.open("w") as output:
-        server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env={**os.environ})
     base_url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited with {server.returncode}: {log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{base_url}/models", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server did not start in 90 s: {log.read_text()[-2000:]}")
-            time.sleep(0.5)
+    with serving(command, lambda: httpx.get(f"{base_url}/models", timeout=1).raise_for_status(), log, timeout=90):
         yield base_url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 @pytest.mark.local_model

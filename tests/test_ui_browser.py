@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import CORPUS, ROOT
+from .servers import free_port, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -57,12 +55,6 @@ HOSTILE_ARTICLE = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def chromium_path() -> str:
     if not Path(CHROMIUM).exists():
@@ -76,38 +68,17 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
     where = tmp_path_factory.mktemp("ui")
     corpus = where / "corpus"
     shutil.copytree(CORPUS, corpus, ignore=shutil.ignore_patterns("README*"))
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "ASSISTANT_CORPUS": str(corpus)}
     env.pop("ASSISTANT_AUTH", None)
-    log = open(where / "server.log", "w")  # noqa: SIM115 - closed below
-    server = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--store", str(where / "store")],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    command = [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--store", str(where / "store")]
     url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 150
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"the server exited: {(where / 'server.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("the server did not start within 150 s")
-                time.sleep(0.5)
+
+    def ready() -> None:
+        urllib.request.urlopen(url, timeout=2).close()
+
+    with serving(command, ready, where / "server.log", timeout=150, cwd=ROOT, env=env):
         yield {"url": url, "corpus": corpus}
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

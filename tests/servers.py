@@ -1,0 +1,50 @@
+"""Real servers for tests: a free loopback port, and a process run until it answers."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(
+    command: list[str], ready: Callable[[], object], log: Path, timeout: float, **popen: Any
+) -> Iterator[subprocess.Popen]:
+    """Run ``command`` (output to ``log``) until ``ready()`` returns without raising; stop it on exit.
+
+    Fails the test with the log's tail when the process exits first or ``timeout`` seconds pass.
+    """
+    import pytest
+
+    with log.open("w") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, **popen)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if process.poll() is not None:
+                    pytest.fail(f"{command[:3]} exited with {process.returncode}: {log.read_text()[-2000:]}")
+                try:
+                    ready()
+                    break
+                except Exception:
+                    if time.monotonic() > deadline:
+                        pytest.fail(f"{command[:3]} did not start within {timeout:.0f} s: {log.read_text()[-2000:]}")
+                    time.sleep(0.3)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
