@@ -48,7 +48,7 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     ) -> Any:
         overrides: dict[str, Any] = {"store": store, "chroma_url": chroma_url, "collection": collection, "mode": mode}
         try:
-            from .settings import Settings
+            from assistant.settings import Settings
 
             settings = Settings(**{key: value for key, value in overrides.items() if value is not None})
         except ValueError as error:
@@ -85,8 +85,8 @@ def filter_options(command: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--top-k", type=click.IntRange(min=1), help="Passages to retrieve (default 5).")
     @functools.wraps(command)
     def wrapper(*args: Any, outlet: str | None, since: str | None, until: str | None, **kwargs: Any) -> Any:
-        from .articles import normalise_date
-        from .retrieval import Filters
+        from assistant.ingest.articles import normalise_date
+        from assistant.retrieve.retrievers import Filters
 
         for name, value in (("since", since), ("until", until)):
             if value and normalise_date(value) is None:
@@ -108,7 +108,7 @@ def main() -> None:
 @common_options
 def ingest_command(settings: Any, paths: tuple[Path, ...]) -> None:
     """Ingest files and folders (default corpus/) into the index, incrementally."""
-    from .engine import build_assistant
+    from assistant.engine import build_assistant
 
     assistant = build_assistant(settings)
     bar = _progress_bar()
@@ -150,7 +150,7 @@ def ask_command(
     settings: Any, question: str, as_json: bool, retriever: str | None, filters: Any, top_k: int | None
 ) -> None:
     """Answer one question with citations; "-" reads one question a line from stdin."""
-    from .engine import build_assistant
+    from assistant.engine import build_assistant
 
     if retriever:
         settings = settings.model_copy(update={"retriever": retriever})
@@ -182,7 +182,7 @@ def list_command(settings: Any, as_json: bool) -> None:
     """List the documents in the index with their chunk counts."""
     from dataclasses import asdict
 
-    from .engine import build_assistant
+    from assistant.engine import build_assistant
 
     records = build_assistant(settings).documents()
     if as_json:
@@ -204,8 +204,8 @@ def list_command(settings: Any, as_json: bool) -> None:
 @common_options
 def serve_command(settings: Any, host: str | None, port: int | None, no_ingest: bool) -> None:
     """Serve the chat page (default http://127.0.0.1:7860)."""
-    from .engine import build_assistant
-    from .ui import credentials, serve
+    from assistant.app.page import credentials, serve
+    from assistant.engine import build_assistant
 
     settings = settings.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v is not None})
     credentials(settings)  # refuse a non-loopback address without credentials before any work
@@ -234,9 +234,9 @@ def eval_command(
     settings: Any, questions_file: Path, as_json: bool, out: Path | None, sweep: str | None, corpus: Path | None
 ) -> None:
     """Evaluate retrieval (every retriever) and answers on a JSONL file of gold questions."""
-    from .engine import build_assistant
-    from .evaluation import EvalFileError, load_questions, parse_sweep, run_evaluation, run_sweep
-    from .report import summary_text, write_report
+    from assistant.engine import build_assistant
+    from assistant.evaluate.report import summary_text, write_report
+    from assistant.evaluate.run import EvalFileError, load_questions, parse_sweep, run_evaluation, run_sweep
 
     try:
         questions = load_questions(questions_file)
@@ -261,8 +261,8 @@ def eval_command(
 @common_options
 def chat_command(settings: Any, filters: Any, top_k: int | None) -> None:
     """A conversation in the terminal: follow-up questions work; /reset starts over."""
-    from .answers import Answer, Turn
-    from .engine import build_assistant
+    from assistant.answer.result import Answer, Turn
+    from assistant.engine import build_assistant
 
     assistant = build_assistant(settings)
     interactive = sys.stdin.isatty()

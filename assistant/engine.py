@@ -9,13 +9,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .answers import Answer, Turn
-from .embedding import Embedder
-from .index import DocumentRecord, Index, connect
-from .ingest import IngestReport, Progress, ingest
-from .keyword import KeywordIndex
-from .reranking import SentenceReranker
-from .retrieval import (
+from assistant.answer.result import Answer, Turn
+from assistant.ingest.pipeline import IngestReport, Progress, ingest
+from assistant.retrieve.reranking import SentenceReranker
+from assistant.retrieve.retrievers import (
     RETRIEVERS,
     DenseRetriever,
     Filters,
@@ -26,7 +23,10 @@ from .retrieval import (
     Query,
     Retriever,
 )
-from .settings import Settings
+from assistant.settings import Settings
+from assistant.store.embedding import Embedder
+from assistant.store.index import DocumentRecord, Index, connect
+from assistant.store.keyword import KeywordIndex
 
 
 class Assistant:
@@ -158,7 +158,7 @@ class Assistant:
 
     def standalone(self, question: str, history: Sequence[Turn], mode: str | None = None) -> str:
         """The follow-up ``question`` as a question that stands alone, given the conversation."""
-        from .conversation import standalone_question
+        from assistant.dialogue.followups import standalone_question
 
         question = _checked(question)
         if not history:
@@ -170,7 +170,7 @@ class Assistant:
         self, question: str, previous: Turn, searched: str, filters: Filters, passages: list[Passage]
     ) -> list[Passage]:
         """For "And how did Kishida respond?": his next statement after the previous answer leads."""
-        from .responses import asks_response, lead_with, response_to
+        from assistant.dialogue.responses import asks_response, lead_with, response_to
 
         cited = previous.answer.citations
         if not cited or not asks_response(question):
@@ -188,7 +188,7 @@ class Assistant:
 
     def _passages(self, question: str, k: int | None, filters: Filters | None) -> list[Passage]:
         """The passages to answer from: per outlet for a comparison question, else the top ``k``."""
-        from .comparison import comparison_passages, is_comparison
+        from assistant.answer.comparison import comparison_passages, is_comparison
 
         if is_comparison(question):
             passages = comparison_passages(self, question, filters, k)
@@ -200,7 +200,7 @@ class Assistant:
 
     def answerer_for(self, mode: str | None = None) -> Any:
         """The answerer of a mode (default: the settings' mode), built on first use."""
-        from .generation import build_answerer
+        from assistant.answer.generation import build_answerer
 
         mode = mode or self.settings.mode
         if mode not in self._answerers:
@@ -215,7 +215,7 @@ class Assistant:
 
     def available_modes(self) -> dict[str, str | None]:
         """Each answer mode with None when it can answer here, else the reason it cannot."""
-        from .llm import unavailable_reason
+        from assistant.answer.llm import unavailable_reason
 
         return {mode: unavailable_reason(mode, self.settings) for mode in ("extractive", "local", "ollama", "openai")}
 
@@ -232,7 +232,7 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Ass
 
     Pass an ``embedder`` to share one loaded model between several assistants.
     """
-    from .generation import build_answerer
+    from assistant.answer.generation import build_answerer
 
     index = Index(connect(settings.store, settings.chroma_url), settings.collection)
     embedder = embedder or Embedder(batch_size=settings.embed_batch_size)

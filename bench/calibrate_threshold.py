@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.answering import evidence_score  # noqa: E402
+from assistant.answer.extractive import evidence_score  # noqa: E402
 from assistant.engine import build_assistant  # noqa: E402
-from assistant.evaluation import load_questions  # noqa: E402
+from assistant.evaluate.run import load_questions  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embedding import Embedder
 from assistant.engine import Assistant, build_assistant
 from assistant.settings import Settings
+from assistant.store.embedding import Embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -54,7 +54,7 @@ def seed_assistant(seed_store: Path, embedder: Embedder) -> Assistant:
 @pytest.fixture(scope="session")
 def local_llm() -> object:
     """The packaged SmolLM2-135M GGUF through llama-cpp-python, loaded once per session."""
-    from assistant.llm import build_llm
+    from assistant.answer.llm import build_llm
 
     llm = build_llm("local", Settings())
     llm.model  # load now, once  # noqa: B018

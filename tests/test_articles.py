@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.articles import ArticleError, normalise_date, parse_article, read_article
-from assistant.chunking import chunk_article
+from assistant.ingest.articles import ArticleError, normalise_date, parse_article, read_article
+from assistant.ingest.chunking import chunk_article
 
 from .conftest import CORPUS, HERALD, JAPAN_NEWS
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.articles import parse_article, read_article
-from assistant.chunking import chunk_article, split_sentences
+from assistant.ingest.articles import parse_article, read_article
+from assistant.ingest.chunking import chunk_article
+from assistant.text.sentences import split_sentences
 
 from .conftest import CORPUS, HERALD, JAPAN_NEWS
 

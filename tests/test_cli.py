@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant.articles import read_article
 from assistant.cli import main
+from assistant.ingest.articles import read_article
 
 from .conftest import CORPUS, HERALD, JAPAN_NEWS, ROOT
 

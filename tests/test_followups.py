@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from assistant.answers import Answer, Citation, Turn
+from assistant.answer.result import Answer, Citation, Turn
 from assistant.cli import main
-from assistant.conversation import carry_over, standalone_question, usable_rewrite
-from assistant.index import SentenceRecord
-from assistant.responses import response_to
+from assistant.dialogue.followups import carry_over, standalone_question, usable_rewrite
+from assistant.dialogue.responses import response_to
+from assistant.store.index import SentenceRecord
 
 from .conftest import HERALD, make_assistant
 from .fake_llm_servers import FakeOpenAIServer

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.articles import read_article
-from assistant.evaluation import contains, load_questions
+from assistant.evaluate.metrics import contains
+from assistant.evaluate.run import load_questions
+from assistant.ingest.articles import read_article
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "eval" / "seed_questions.jsonl"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.articles import read_article
-from assistant.embedding import Embedder
+from assistant.ingest.articles import read_article
+from assistant.store.embedding import Embedder
 
 from .conftest import HERALD, JAPAN_NEWS, make_assistant
 

@@ -18,12 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.answers import Answer
+from assistant.answer.generation import build_answerer
+from assistant.answer.llm import local_model_path
+from assistant.answer.result import Answer
+from assistant.answer.verification import supported_sentences
 from assistant.engine import Assistant
-from assistant.generation import build_answerer
-from assistant.llm import local_model_path
 from assistant.settings import Settings
-from assistant.verification import supported_sentences
 
 from .conftest import CORPUS, make_assistant
 from .fake_llm_servers import FakeOllamaServer, user_text

@@ -10,10 +10,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant import highlight, library
-from assistant.library import LibraryError, safe_name, save_upload
+from assistant.app import highlight, library
+from assistant.app.library import LibraryError, safe_name, save_upload
+from assistant.app.page import Page, credentials, filters_from, metric_tables, serve
 from assistant.settings import Settings
-from assistant.ui import Page, credentials, filters_from, metric_tables, serve
 
 from .conftest import HERALD, ROOT, make_assistant
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answers import ABSTENTION, Answer, Turn
-from assistant.generation import build_answerer
-from assistant.verification import is_supported, supported_sentences
+from assistant.answer.generation import build_answerer
+from assistant.answer.result import ABSTENTION, Answer, Turn
+from assistant.answer.verification import is_supported, supported_sentences
 
 from .conftest import make_assistant
 

@@ -8,28 +8,25 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answers import Answer, Citation
-from assistant.chunking import Chunk
-from assistant.evaluation import (
-    EvalFileError,
-    _score_question,
+from assistant.answer.result import Answer, Citation
+from assistant.evaluate.metrics import (
     citation_hits,
     claims,
     contains,
     dedupe,
     first_rank,
     hit_rate,
-    load_questions,
     mean,
     ndcg_at,
     normalise,
-    parse_sweep,
     ranking_scores,
     recall_at,
     reciprocal_rank,
     supported_claims,
 )
-from assistant.retrieval import Passage
+from assistant.evaluate.run import EvalFileError, _score_question, load_questions, parse_sweep
+from assistant.ingest.chunking import Chunk
+from assistant.retrieve.retrievers import Passage
 
 HERALD, JAPAN_NEWS = "000_34b534e24a918345", "001_7118ffbf18bc5e17"
 
@@ -299,12 +296,12 @@ def test_parse_sweep() -> None:
 
 def test_faithfulness_uses_the_verifiers_check() -> None:
     pytest.importorskip(
-        "assistant.verification",
+        "assistant.answer.verification",
         reason="assistant/verification.py (the answers engineer's verifier) is not there yet",
     )
-    from assistant.evaluation import _verifier
+    from assistant.evaluate.metrics import answer_verifier
 
-    check = _verifier()
+    check = answer_verifier()
     assert check is not None
     sentence = "The two leaders have built trust in each other, with this being their 12th face-to-face meeting."
     answer = Answer(

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.articles import read_article
-from assistant.quotes import Quote, find_quotes, people, speaker_asked_about
+from assistant.ingest.articles import read_article
+from assistant.ingest.quotes import Quote, find_quotes, people, speaker_asked_about
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 KISHIDA, YOON = "Fumio Kishida", "Yoon Suk Yeol"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieval import Filters
+from assistant.retrieve.retrievers import Filters
 
 from .conftest import HERALD, JAPAN_NEWS
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answers import Answer, Citation
-from assistant.retrieval import Passage
-from assistant.verification import (
+from assistant.answer.result import Answer, Citation
+from assistant.answer.verification import (
     Claim,
     is_supported,
     looks_like_instruction,
@@ -19,6 +18,7 @@ from assistant.verification import (
     supported_sentences,
     verify,
 )
+from assistant.retrieve.retrievers import Passage
 
 from .conftest import HERALD, JAPAN_NEWS
 

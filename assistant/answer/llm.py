@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .settings import Settings
+from assistant.settings import Settings
 
 LOCAL_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 LLM_MODES = ("local", "ollama", "openai")

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .chunking import split_sentences
+from assistant.text.sentences import split_sentences
 
 
 @dataclass(frozen=True)

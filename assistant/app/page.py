@@ -13,12 +13,13 @@ import ipaddress
 import logging
 import tempfile
 from collections.abc import Callable, Iterator
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from . import highlight, library
-from .answers import Answer
-from .settings import Settings
+from assistant.answer.result import Answer
+from assistant.app import highlight, library
+from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ EXAMPLES = (
     "What did Yoon say about trilateral cooperation?",
 )
 ALL_OUTLETS = "All outlets"
-SEED_QUESTIONS = Path(__file__).resolve().parent.parent / "eval" / "seed_questions.jsonl"
+SEED_QUESTIONS = Path(str(files("assistant") / "evaluate" / "gold" / "seed_questions.jsonl"))
 MODE_HELP = (
     "**extractive** quotes the articles verbatim (no model writes anything); **local** runs the "
     "packaged SmolLM2 model; **ollama** and **openai** use a model server. Sentences a model "
@@ -83,7 +84,7 @@ def conversation_options(assistant: Any, turns: Turns, mode: str | None) -> dict
             raise ValueError(f"answer mode {mode!r} is not available here")
         options["mode"] = mode
     if turns and "history" in parameters:
-        from . import answers
+        from assistant.answer import result as answers
 
         turn = getattr(answers, "Turn", None)
         if turn is not None:
@@ -95,7 +96,7 @@ def assistant_for_mode(assistant: Any, mode: str | None) -> Any:
     """An assistant answering in ``mode`` by default (for the evaluation), on the same index."""
     if not mode or mode == assistant.settings.mode:
         return assistant
-    from .engine import build_assistant
+    from assistant.engine import build_assistant
 
     other = build_assistant(assistant.settings.model_copy(update={"mode": mode}), embedder=assistant.embedder)
     answerer_for = getattr(assistant, "answerer_for", None)
@@ -106,8 +107,8 @@ def assistant_for_mode(assistant: Any, mode: str | None) -> Any:
 
 def filters_from(outlet: str | None, since: str | None, until: str | None) -> Any:
     """The Settings tab's filters as ``Filters``; ValueError naming a bad date."""
-    from .articles import normalise_date
-    from .retrieval import Filters
+    from assistant.ingest.articles import normalise_date
+    from assistant.retrieve.retrievers import Filters
 
     dates: dict[str, str | None] = {}
     for name, value in (("since", since), ("until", until)):
@@ -248,8 +249,8 @@ def _ingest_progress(report: Report) -> library.Progress:
 def evaluation_tools() -> tuple[Any, Any, Any] | None:
     """(load_questions, run_evaluation, write_report) when the evaluation modules exist."""
     try:
-        from .evaluation import load_questions, run_evaluation
-        from .report import write_report
+        from assistant.evaluate.report import write_report
+        from assistant.evaluate.run import load_questions, run_evaluation
     except ImportError:
         return None
     return load_questions, run_evaluation, write_report

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .evaluation import ANSWER_KEYS, DOC_KEYS, RETRIEVAL_KEYS
+from assistant.evaluate.metrics import ANSWER_KEYS, DOC_KEYS, RETRIEVAL_KEYS
 
 RANK_BINS = ("1", "2", "3", "4", "5", "miss")
 

@@ -1,4 +1,4 @@
-"""Prompt templates: files in ``prompts/``, read once, filled with checked variables.
+"""Prompt templates: files in ``assistant/prompts/`` (package data), read once, filled with checked variables.
 
 A template is plain text with ``$name`` (or ``${name}``) placeholders (``string.Template``;
 ``$$`` is a literal dollar). Filling one fails loudly, naming the file, when the template
@@ -8,10 +8,12 @@ Values are inserted as they are: article text is never parsed as a template.
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from string import Template
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+# Package data, so that an installed wheel finds its prompts outside the checkout.
+PROMPTS_DIR = Path(str(files("assistant") / "prompts"))
 
 
 class PromptError(ValueError):

@@ -13,11 +13,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .articles import SUPPORTED_SUFFIXES, Article, ArticleError, document_id, read_article
-from .chunking import Chunk, chunk_article, split_sentences
-from .embedding import Embedder
-from .index import DocumentRecord, Index, SentenceRecord
-from .quotes import find_quotes
+from assistant.ingest.articles import SUPPORTED_SUFFIXES, Article, ArticleError, document_id, read_article
+from assistant.ingest.chunking import Chunk, chunk_article
+from assistant.ingest.quotes import find_quotes
+from assistant.store.embedding import Embedder
+from assistant.store.index import DocumentRecord, Index, SentenceRecord
+from assistant.text.sentences import split_sentences
 
 # Bump when cleaning or chunking changes, so that the next ingest redoes every document.
 PIPELINE_VERSION = "1"

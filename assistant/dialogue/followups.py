@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from .answers import Turn
+from assistant.answer.result import Turn
 
 MAX_HISTORY_TURNS = 3
 MAX_QUESTION_CHARS = 300

@@ -20,36 +20,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answers import Answer, Citation, abstention
-from .comparison import is_comparison
-from .quotes import speaker_asked_about
-from .retrieval import Passage, ScoredSentence
-from .verification import MAX_CITED_CHARS, looks_like_instruction, stem, terms
+from assistant.answer.comparison import is_comparison
+from assistant.answer.result import Answer, Citation, abstention
+from assistant.answer.verification import MAX_CITED_CHARS, looks_like_instruction
+from assistant.ingest.quotes import speaker_asked_about
+from assistant.retrieve.retrievers import Passage, ScoredSentence
+from assistant.text.questions import holds_answer, wanted_answer
+from assistant.text.sentences import DATELINE
+from assistant.text.words import stem, terms
 
 SAME_FACT_COVERAGE = 0.6
 TYPE_BONUS = 0.25
-_ASKS_NUMBER = re.compile(r"\bhow (?:many|much|long|often|old)\b|\bwhat (?:number|percentage|share|amount)\b")
-_ASKS_TIME = re.compile(r"^\s*(?:and\s+)?when\b|\bwhat (?:year|date|day|month|time)\b|\bsince when\b")
-_ASKS_CAUSE = re.compile(
-    r"^\s*(?:and\s+)?why\b|\bwhat (?:is |was )?(?:drove|drives|driving|caused|causes|causing|led to|leads to"
-    r"|prompted|triggered|fuell?ed|spurred|behind)\b|\bfor what reason\b"
-)
-_CAUSE = re.compile(
-    r"\b(?:because|due to|owing to|thanks to|as a result of|(?:driven|caused|prompted|triggered|fuell?ed|spurred|"
-    r"motivated) by|the reason)\b",
-    re.IGNORECASE,
-)
-_ASKS_NOUN = re.compile(r"\b(?:what|which)\s+([a-z][a-z-]+)\b")
-_NOT_FOCUS = frozenset(
-    "is are was were do does did has have had will would can could should may might about kind sort type".split()
-)
-_TIME = re.compile(
-    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday"
-    r"|Wednesday|Thursday|Friday|Saturday|Sunday|(?:last|next|this) (?:year|month|week)|yesterday|today|tomorrow"
-    r"|\d{4}|\d+ (?:years?|months?|weeks?|days?) ago)\b",
-    re.IGNORECASE,
-)
-_DATELINE = re.compile(r"^[A-Z][A-Z .,'’-]{1,40}\s+[—–-]{1,2}\s+(?=[A-Z\"“])")
 
 
 def evidence_score(passages: list[Passage]) -> float:
@@ -134,9 +115,9 @@ class ExtractiveAnswerer:
         pool = [(s, p) for s, p in pool if s.score >= self.threshold]
         if not pool:
             return []
-        wanted = expected_answer(question)
+        wanted = wanted_answer(question)
         ranked = sorted(
-            ((s.score + self.type_bonus * fits(wanted, s.sentence.text, question), s, p) for s, p in pool),
+            ((s.score + self.type_bonus * holds_answer(wanted, s.sentence.text, question), s, p) for s, p in pool),
             key=lambda item: -item[0],
         )
         floor = ranked[0][0] - self.margin
@@ -168,7 +149,7 @@ class ExtractiveAnswerer:
 
     def _quote(self, scored: ScoredSentence, passage: Passage) -> _Quote:
         sentence = scored.sentence
-        dateline = _DATELINE.match(sentence.text)
+        dateline = DATELINE.match(sentence.text)
         text_start = sentence.start + (dateline.end() if dateline else 0)
         quote = _Quote(scored, passage, start=text_start, end=sentence.end, text_start=text_start)
         speaker = sentence.speaker
@@ -202,36 +183,6 @@ class ExtractiveAnswerer:
             quote.also = tuple(also)
             merged.append(quote)
         return merged
-
-
-def expected_answer(question: str) -> tuple[str, str] | None:
-    """What kind of answer the question wants: ("number", ""), ("time", ""), ("cause", "") or ("noun", stem)."""
-    lowered = question.lower()
-    if _ASKS_NUMBER.search(lowered):
-        return ("number", "")
-    if _ASKS_TIME.search(lowered):
-        return ("time", "")
-    if _ASKS_CAUSE.search(lowered):
-        return ("cause", "")
-    focus = _ASKS_NOUN.search(lowered)
-    if focus and focus.group(1) not in _NOT_FOCUS and not focus.group(1).endswith("s"):
-        return ("noun", stem(focus.group(1)))
-    return None
-
-
-def fits(wanted: tuple[str, str] | None, sentence: str, question: str) -> float:
-    """1.0 when the sentence holds the kind of answer wanted (and not only the question's own words)."""
-    if wanted is None:
-        return 0.0
-    kind, noun = wanted
-    if kind == "number":
-        return float(bool(_digits(sentence) - _digits(question)))
-    if kind == "time":
-        said = {m.group(0).lower() for m in _TIME.finditer(sentence)}
-        return float(bool(said - {m.group(0).lower() for m in _TIME.finditer(question)}))
-    if kind == "cause":
-        return float(bool(_CAUSE.search(sentence)))
-    return float(noun in terms(sentence).words)
 
 
 def same_fact(a: ScoredSentence, b: ScoredSentence, question: str) -> bool:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from .chunking import Chunk
+from assistant.ingest.chunking import Chunk
 
 _SPACE = {"hnsw:space": "cosine"}
 _PAGE = 2000

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .chunking import Chunk
+from assistant.ingest.chunking import Chunk
 
 
 class KeywordIndex:

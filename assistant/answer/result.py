@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .chunking import Chunk
+from assistant.ingest.chunking import Chunk
 
 ABSTENTION = "The articles do not cover this question."
 

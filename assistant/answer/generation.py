@@ -16,12 +16,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from .answering import ExtractiveAnswerer, evidence_score
-from .answers import ABSTENTION, Answer, Turn, abstention
-from .conversation import history_text
-from .prompts import Prompts
-from .retrieval import Passage
-from .verification import Verification, Verifier, parse_claims, terms, verify
+from assistant.answer.extractive import ExtractiveAnswerer, evidence_score
+from assistant.answer.prompts import Prompts
+from assistant.answer.result import ABSTENTION, Answer, Turn, abstention
+from assistant.answer.verification import Verification, Verifier, parse_claims, verify
+from assistant.dialogue.followups import history_text
+from assistant.retrieve.retrievers import Passage
+from assistant.text.words import terms
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +232,7 @@ def build_answerer(mode: str, settings: Any, prompts: Prompts | None = None, llm
 
     Pass ``llm`` to reuse a model already built (and loaded) for this mode.
     """
-    from .llm import LLM_MODES, build_llm, model_name
+    from assistant.answer.llm import LLM_MODES, build_llm, model_name
 
     extractive = ExtractiveAnswerer(settings.abstain_threshold, settings.max_answer_sentences)
     if mode == "extractive":

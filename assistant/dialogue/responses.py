@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .answers import Citation
-from .index import SentenceRecord
-from .quotes import speaker_asked_about
-from .retrieval import Passage, ScoredSentence
+from assistant.answer.result import Citation
+from assistant.ingest.quotes import speaker_asked_about
+from assistant.retrieve.retrievers import Passage, ScoredSentence
+from assistant.store.index import SentenceRecord
 
 # How far after the previous answer a statement still counts as the response (in sentences).
 MAX_SENTENCES_AFTER = 6

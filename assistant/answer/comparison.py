@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .retrieval import Filters, Passage, ScoredSentence
+from assistant.retrieve.retrievers import Filters, Passage, ScoredSentence
 
 MAX_OUTLETS = 4
 LEXICAL_WEIGHT = 0.3
@@ -61,7 +61,7 @@ def comparison_passages(
     Returns an empty list when the index holds fewer than two outlets (a comparison is moot),
     so that the caller retrieves as usual.
     """
-    from .verification import terms
+    from assistant.text.words import terms
 
     filters = filters or Filters()
     outlets = sorted({record.outlet for record in assistant.documents() if record.outlet})
@@ -92,7 +92,7 @@ def comparison_passages(
 
 def pivot_clause(sentence: str, topic: str) -> str:
     """The clause of the pivot sentence about the topic (the whole sentence if none stands out)."""
-    from .verification import terms
+    from assistant.text.words import terms
 
     clauses = [c for c in _CLAUSE.split(sentence) if c.strip()]
     wanted = terms(topic).words
@@ -109,7 +109,7 @@ def _best(passages: list[Passage]) -> float:
 
 def _rescored(passage: Passage, clause_vector: np.ndarray, clause_words: frozenset[str]) -> Passage:
     """The passage with its sentences scored by closeness to the pivot clause."""
-    from .verification import terms
+    from assistant.text.words import terms
 
     sentences = []
     for scored in passage.sentences:

@@ -15,83 +15,17 @@ import re
 
 import numpy as np
 
-from .index import Index
-from .quotes import speaker_asked_about
-from .retrieval import Passage, Query, ScoredSentence
-
-_WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset(
-    "a an the of to in on at for and or but is are was were be been being do does did what who whom "
-    "whose which when where why how that this these those it its with by from as about into than then "
-    "there their they them he she his her i you we our your my me us say said says tell told according "
-    "any some can could would should will shall may might have has had not no so if also".split()
-)
-
-
-_IRREGULAR = {
-    "met": "meet",
-    "held": "hold",
-    "made": "make",
-    "took": "take",
-    "gave": "give",
-    "went": "go",
-    "began": "begin",
-    "won": "win",
-    "lost": "lose",
-    "built": "build",
-    "chose": "choose",
-    "left": "leave",
-    "sent": "send",
-    "spoke": "speak",
-    "wrote": "write",
-    "brought": "bring",
-    "thought": "think",
-}
-
-
-def content_words(text: str) -> set[str]:
-    """Lower-case words of a text without stop words, crudely stemmed (plural/-ed/-ing)."""
-    words = set()
-    for word in _WORD.findall(text.lower()):
-        if word in _STOP or len(word) < 2:
-            continue
-        word = _IRREGULAR.get(word, word)
-        for suffix in ("ing", "ed", "es", "s"):
-            if len(word) > len(suffix) + 3 and word.endswith(suffix):
-                word = word[: -len(suffix)]
-                break
-        words.add(word)
-    return words
-
+from assistant.ingest.quotes import speaker_asked_about
+from assistant.retrieve.retrievers import Passage, Query, ScoredSentence
+from assistant.store.index import Index
+from assistant.text.questions import holds_answer, wanted_answer
+from assistant.text.words import STOP_WORDS, WORD, content_words
 
 _QUESTION_OPENERS = frozenset(
     "what who whom whose which when where why how is are was were do does did can could will would "
     "should has have had and but so or according in on at for from after before during tell name list "
     "give describe explain compare".split()
 )
-
-
-_NUMBER = re.compile(
-    r"\b(\d+(st|nd|rd|th)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|"
-    r"hundreds?|thousands?|millions?|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b",
-    re.IGNORECASE,
-)
-_TIME = re.compile(
-    r"\b(\d{4}|January|February|March|April|May|June|July|August|September|October|November|"
-    r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|yesterday|today|"
-    r"(last|next|this) (year|month|week))\b"
-)
-_ASKS_NUMBER = re.compile(r"\bhow (many|much|long|old|often)\b|\bwhat number\b|\bnumber of\b", re.IGNORECASE)
-_ASKS_TIME = re.compile(r"^\s*(and\s+)?when\b|\bwhat (year|month|day|date)\b|\bsince when\b", re.IGNORECASE)
-
-
-def answer_pattern(question: str) -> re.Pattern[str] | None:
-    """What a sentence that answers a how-many or when question must contain."""
-    if _ASKS_NUMBER.search(question):
-        return _NUMBER
-    if _ASKS_TIME.search(question):
-        return _TIME
-    return None
 
 
 def question_names(question: str) -> list[str]:
@@ -103,7 +37,7 @@ def question_names(question: str) -> list[str]:
             continue
         if position == 0 and token.lower() in _QUESTION_OPENERS:
             continue
-        if token.lower() in _STOP or token.lower() in _QUESTION_OPENERS:
+        if token.lower() in STOP_WORDS or token.lower() in _QUESTION_OPENERS:
             continue
         names.extend(part for part in token.lower().split("-") if len(part) > 1)
     return names
@@ -150,10 +84,10 @@ class SentenceReranker:
         total_weight = sum(weights.values())
         # A name the question asks about that no candidate passage mentions ("North Korea",
         # "Fukushima") means the passages are about something else: weaker evidence.
-        passage_words = {w for p in passages for w in _WORD.findall(p.chunk.text.lower())}
+        passage_words = {w for p in passages for w in WORD.findall(p.chunk.text.lower())}
         missing = [name for name in question_names(query.text) if name not in passage_words]
         penalty = self.missing_name_penalty if missing else 0.0
-        expected = answer_pattern(query.text)
+        expected = wanted_answer(query.text)
         for passage in passages:
             chunk = passage.chunk
             inside = [(r, v) for r, v in by_doc.get(chunk.doc_id, []) if chunk.start <= r.start and r.end <= chunk.end]
@@ -165,7 +99,7 @@ class SentenceReranker:
                     score += self.overlap_weight * sum(weights[w] for w in shared) / total_weight
                 if asked and record.speaker == asked:
                     score += self.speaker_bonus
-                if expected is not None and expected.search(record.text):
+                if holds_answer(expected, record.text, query.text):
                     score += self.answer_type_bonus
                 score -= penalty
                 scored.append(ScoredSentence(record, score, vector))

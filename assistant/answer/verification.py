@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from .answers import Citation
-from .chunking import split_sentences
-from .retrieval import Passage
+from assistant.answer.result import Citation
+from assistant.retrieve.retrievers import Passage
+from assistant.text.sentences import split_sentences
+from assistant.text.words import normalise_quotes, stem, terms
 
 # ``[1]``, ``[1, 2]``, ``[1][2]``: one marker group may hold several numbers.
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
@@ -28,44 +28,6 @@ MAX_CITED_CHARS = 800
 MAX_WINDOW = 3
 MIN_COVERAGE = 0.75
 
-_WORD = re.compile(r"[a-z0-9]+")
-_QUOTES = str.maketrans("“”‘’—–", "\"\"''--")
-_NAME = re.compile(r"[A-Z][\w'’\-]*")
-_NEGATION = re.compile(r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot)\b|n['’]t\b")
-_STOP = frozenset(
-    """a an the of to in on at for and or but nor is are was were be been being am do does did done
-    doing what who whom whose which when where why how that this these those it its itself with by
-    from as about into onto than then there here their theirs they them he she him his her hers i
-    you we our ours your yours my me us any some all both each every other such own same so if
-    also too very just only can could would should will shall may might must have has had having
-    not no yes up out over under again further once more most less much many few while after before
-    during between through above below off until against among per via s t ll re ve d m o
-    according said say says saying told tell tells stated states noted notes added adds reported
-    reports reiterated stressed stresses emphasized emphasised highlighted highlights clarified
-    echoed explained mentioned described describes remarked commented announced answer answered
-    passage passages article articles report news""".split()
-)
-_NUMBER_WORDS = {
-    word: str(i)
-    for i, words in enumerate(
-        [
-            (),
-            ("one", "first", "once"),
-            ("two", "second", "twice"),
-            ("three", "third"),
-            ("four", "fourth"),
-            ("five", "fifth"),
-            ("six", "sixth"),
-            ("seven", "seventh"),
-            ("eight", "eighth"),
-            ("nine", "ninth"),
-            ("ten", "tenth"),
-            ("eleven", "eleventh"),
-            ("twelve", "twelfth"),
-        ]
-    )
-    for word in words
-}
 _INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,60}?\b(?:instructions?|rules|prompts?|"
     r"guidelines|directions|directives)\b"
@@ -132,40 +94,6 @@ def _clean_sentence(sentence: str) -> str:
 def looks_like_instruction(text: str) -> bool:
     """Whether article text addresses the assistant ("ignore your instructions", "you are now ...")."""
     return bool(_INSTRUCTION.search(text))
-
-
-@dataclass(frozen=True)
-class Terms:
-    words: frozenset[str]  # stemmed content words
-    raw: frozenset[str]  # lower-case tokens, unstemmed
-    names: frozenset[str]  # lower-case names (capitalised words)
-    numbers: frozenset[str]
-    negated: bool
-
-
-def terms(text: str) -> Terms:
-    """The key terms of a text: content words (stemmed), names, numbers, negation."""
-    text = _normalise_quotes(text)
-    raw = _WORD.findall(text.lower())
-    stem = _stemmer()
-    words = {stem(w) for w in raw if w not in _STOP and not w.isdigit() and w not in _NUMBER_WORDS and len(w) > 1}
-    numbers = {_number(w) for w in raw if w[:1].isdigit()} | {_NUMBER_WORDS[w] for w in raw if w in _NUMBER_WORDS}
-    # Capitalised words, the first word of a sentence included (unless a stop word): a name
-    # the evidence lacks is a claim it cannot support.
-    names = {
-        part
-        for match in _NAME.finditer(text)
-        for part in _WORD.findall(match.group(0).lower())
-        if part not in _STOP and not part.isdigit() and len(part) > 1
-    }
-    return Terms(
-        frozenset(words), frozenset(raw), frozenset(names), frozenset(numbers), bool(_NEGATION.search(text.lower()))
-    )
-
-
-def stem(word: str) -> str:
-    """The English stem of a lower-case word ("cooperation" -> "cooper")."""
-    return str(_stemmer()(word))
 
 
 def is_supported(claim: str, evidence: str, sources: Iterable[str] = ()) -> bool:
@@ -320,22 +248,5 @@ def _overlap(claim: str, evidence: str) -> float:
     return len(said & terms(evidence).words) / len(said) if said else 0.0
 
 
-def _normalise_quotes(text: str) -> str:
-    return text.translate(_QUOTES)
-
-
 def _normalise(text: str) -> str:
-    return " ".join(_normalise_quotes(text).lower().split())
-
-
-def _number(token: str) -> str:
-    digits = re.match(r"\d+", token)
-    return digits.group(0) if digits else token
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    import Stemmer  # PyStemmer: a small C extension (bm25s uses it too)
-
-    stemmer = Stemmer.Stemmer("english")
-    return lru_cache(maxsize=50_000)(stemmer.stemWord)
+    return " ".join(normalise_quotes(text).lower().split())

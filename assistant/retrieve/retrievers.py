@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .chunking import Chunk
-from .embedding import Embedder
-from .index import Index, SentenceRecord, published_number
-from .keyword import KeywordIndex
+from assistant.ingest.chunking import Chunk
+from assistant.store.embedding import Embedder
+from assistant.store.index import Index, SentenceRecord, published_number
+from assistant.store.keyword import KeywordIndex
 
 RETRIEVERS = ("hybrid", "rrf", "dense", "bm25")
 

@@ -1,0 +1,2 @@
+"""Dialogue: follow-up questions turned into standalone ones, and follow-ups that ask how
+someone responded."""

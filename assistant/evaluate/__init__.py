@@ -1,0 +1,2 @@
+"""Evaluation: read a question file, measure retrieval and answers, sweep settings, and
+write a report with plots."""
