@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
-from assistant.answer.result import Answer, Turn
+from assistant.answer.result import Answer, Answerer, Turn
 from assistant.ingest.pipeline import IngestReport, Progress, ingest
 from assistant.retrieve.reranking import SentenceReranker
 from assistant.retrieve.retrievers import (
@@ -32,13 +31,21 @@ from assistant.store.keyword import KeywordIndex
 class Assistant:
     """The engine: ingest, retrieve, answer, list. Heavy parts load on first use."""
 
-    def __init__(self, settings: Settings, index: Index, embedder: Embedder, answerer: Any) -> None:
+    def __init__(self, settings: Settings, index: Index, embedder: Embedder, answerer: Answerer) -> None:
         self.settings = settings
         self.index = index
         self.embedder = embedder
         self.answerer = answerer
-        self._answerers: dict[str, Any] = {answerer.mode: answerer}
-        self.reranker = SentenceReranker(index)
+        self._answerers: dict[str, Answerer] = {answerer.mode: answerer}
+        self.reranker = SentenceReranker(
+            index,
+            overlap_weight=settings.rerank_overlap_weight,
+            speaker_bonus=settings.rerank_speaker_bonus,
+            second_weight=settings.rerank_second_weight,
+            duplicate_penalty=settings.rerank_duplicate_penalty,
+            missing_name_penalty=settings.rerank_missing_name_penalty,
+            answer_type_bonus=settings.rerank_answer_type_bonus,
+        )
         self._keywords: KeywordIndex | None = None
 
     # --- the index ---------------------------------------------------------------------
@@ -146,7 +153,7 @@ class Assistant:
 
     def _prepare(
         self, question: str, filters: Filters | None, k: int | None, history: Sequence[Turn], mode: str | None
-    ) -> tuple[Any, str, list[Passage], str]:
+    ) -> tuple[Answerer, str, list[Passage], str]:
         """The answerer, the cleaned question, the passages and the standalone question searched."""
         question = _checked(question)
         answerer = self.answerer_for(mode)
@@ -191,14 +198,17 @@ class Assistant:
         from assistant.answer.comparison import comparison_passages, is_comparison
 
         if is_comparison(question):
-            passages = comparison_passages(self, question, filters, k)
+            outlets = sorted({record.outlet for record in self.documents() if record.outlet})
+            passages = comparison_passages(
+                self.retrieve, self.embedder, outlets, question, filters, k or self.settings.top_k
+            )
             if passages:
                 return passages
         return self.retrieve(question, k, filters)
 
     # --- answer modes -------------------------------------------------------------------
 
-    def answerer_for(self, mode: str | None = None) -> Any:
+    def answerer_for(self, mode: str | None = None) -> Answerer:
         """The answerer of a mode (default: the settings' mode), built on first use."""
         from assistant.answer.generation import build_answerer
 
@@ -207,7 +217,7 @@ class Assistant:
             self._answerers[mode] = build_answerer(mode, self.settings)
         return self._answerers[mode]
 
-    def register_answerer(self, answerer: Any) -> None:
+    def register_answerer(self, answerer: Answerer) -> None:
         """Use this answerer for its mode (e.g. one sharing an already loaded model)."""
         self._answerers[answerer.mode] = answerer
         if answerer.mode == self.settings.mode:

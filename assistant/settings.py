@@ -46,6 +46,25 @@ class Settings(BaseSettings):
     # bench/calibrate_threshold.py; the evidence behind it is in BENCHMARKS.md.
     abstain_threshold: float = 0.51
 
+    # Reranking: a sentence scores its cosine similarity to the question plus these terms.
+    # Share of the question's IDF-weighted content words the sentence holds, times this.
+    rerank_overlap_weight: float = 1.0
+    # Added when the question asks what a person said and the sentence is theirs.
+    rerank_speaker_bonus: float = 0.15
+    # Added when the sentence holds the kind of answer asked for (a number, a date, a cause).
+    rerank_answer_type_bonus: float = 0.2
+    # Subtracted from every sentence when a name the question asks about is in no candidate.
+    rerank_missing_name_penalty: float = 0.8
+    # A passage scores its best sentence plus this times its second best.
+    rerank_second_weight: float = 0.5
+    # Subtracted from a passage whose best sentence an earlier passage already showed.
+    rerank_duplicate_penalty: float = 0.5
+
+    # Extractive answers: sentences within this margin of the best one are quoted too.
+    answer_margin: float = Field(0.12, ge=0)
+    # Added, when choosing sentences, to one holding the kind of answer asked for.
+    answer_type_bonus: float = 0.25
+
     # Answering.
     mode: AnswerMode = "extractive"
     max_answer_sentences: int = Field(3, gt=0)

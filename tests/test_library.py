@@ -11,8 +11,9 @@ from types import SimpleNamespace
 import pytest
 
 from assistant.app import highlight, library
+from assistant.app.events import Page, filters_from, metric_tables
 from assistant.app.library import LibraryError, safe_name, save_upload
-from assistant.app.page import Page, credentials, filters_from, metric_tables, serve
+from assistant.app.page import credentials, serve
 from assistant.settings import Settings
 
 from .conftest import HERALD, ROOT, make_assistant

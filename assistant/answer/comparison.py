@@ -12,12 +12,13 @@ cooperate in the protection of ... citizens" although neither says the other's w
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 
 from assistant.retrieve.retrievers import Filters, Passage, ScoredSentence
+from assistant.store.embedding import Embedder
 
 MAX_OUTLETS = 4
 LEXICAL_WEIGHT = 0.3
@@ -54,33 +55,37 @@ def comparison_topic(question: str) -> str:
 
 
 def comparison_passages(
-    assistant: Any, question: str, filters: Filters | None = None, k: int | None = None
+    retrieve: Callable[..., list[Passage]],
+    embedder: Embedder,
+    outlets: Sequence[str],
+    question: str,
+    filters: Filters | None,
+    k: int,
 ) -> list[Passage]:
     """The best passages of each outlet for a comparison question, pivot outlet first.
 
-    Returns an empty list when the index holds fewer than two outlets (a comparison is moot),
-    so that the caller retrieves as usual.
+    ``retrieve(question, k=..., filters=...)`` finds passages, ``outlets`` are the outlets of the
+    index. Returns an empty list when there are fewer than two (a comparison is moot), so that
+    the caller retrieves as usual.
     """
     from assistant.text.words import terms
 
     filters = filters or Filters()
-    outlets = sorted({record.outlet for record in assistant.documents() if record.outlet})
     if filters.outlet or len(outlets) < 2:
         return []
-    k = k or assistant.settings.top_k
     topic = comparison_topic(question)
-    found = {outlet: assistant.retrieve(topic, k=k, filters=replace(filters, outlet=outlet)) for outlet in outlets}
+    found = {outlet: retrieve(topic, k=k, filters=replace(filters, outlet=outlet)) for outlet in outlets}
     ranked = sorted((o for o in outlets if found[o]), key=lambda o: -_best(found[o]))
     if len(ranked) < 2:
         return [p for o in ranked for p in found[o]]
     pivot = ranked[0]
     clause = pivot_clause(found[pivot][0].sentences[0].sentence.text if found[pivot][0].sentences else "", topic)
-    clause_vector = np.asarray(assistant.embedder.embed_one(f"{topic}: {clause}"))
+    clause_vector = np.asarray(embedder.embed_one(f"{topic}: {clause}"))
     clause_words = terms(clause).words
     result = found[pivot][:PASSAGES_PER_OUTLET]
     others: list[list[Passage]] = []
     for outlet in ranked[1:]:
-        candidates = assistant.retrieve(f"{topic} {clause}", k=k, filters=replace(filters, outlet=outlet))
+        candidates = retrieve(f"{topic} {clause}", k=k, filters=replace(filters, outlet=outlet))
         rescored = [_rescored(p, clause_vector, clause_words) for p in candidates]
         rescored.sort(key=lambda p: -p.evidence)
         others.append(rescored[:PASSAGES_PER_OUTLET])

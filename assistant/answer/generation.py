@@ -18,7 +18,7 @@ from typing import Any
 
 from assistant.answer.extractive import ExtractiveAnswerer, evidence_score
 from assistant.answer.prompts import Prompts
-from assistant.answer.result import ABSTENTION, Answer, Turn, abstention
+from assistant.answer.result import ABSTENTION, Answer, Answerer, Turn, abstention
 from assistant.answer.verification import Verification, Verifier, parse_claims, verify
 from assistant.dialogue.followups import history_text
 from assistant.retrieve.retrievers import Passage
@@ -53,7 +53,7 @@ class LLMAnswerer:
     ) -> None:
         self.mode = mode
         self.llm = llm
-        self.model = model
+        self.model: str | None = model
         self.fallback = fallback
         self.prompts = prompts or Prompts()
         self.threshold = fallback.threshold if threshold is None else threshold
@@ -227,14 +227,19 @@ def _without_abstention(reply: str) -> str:
     return re.sub(re.escape(ABSTENTION.rstrip(".")) + r"\.?", " ", reply, flags=re.IGNORECASE)
 
 
-def build_answerer(mode: str, settings: Any, prompts: Prompts | None = None, llm: Any = None) -> Any:
+def build_answerer(mode: str, settings: Any, prompts: Prompts | None = None, llm: Any = None) -> Answerer:
     """The answerer of a mode: extractive, or an LLM answerer over that mode's model.
 
     Pass ``llm`` to reuse a model already built (and loaded) for this mode.
     """
     from assistant.answer.llm import LLM_MODES, build_llm, model_name
 
-    extractive = ExtractiveAnswerer(settings.abstain_threshold, settings.max_answer_sentences)
+    extractive = ExtractiveAnswerer(
+        settings.abstain_threshold,
+        settings.max_answer_sentences,
+        margin=settings.answer_margin,
+        type_bonus=settings.answer_type_bonus,
+    )
     if mode == "extractive":
         return extractive
     if mode not in LLM_MODES:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.ingest.chunking import Chunk
+
+if TYPE_CHECKING:
+    from assistant.retrieve.retrievers import Passage
 
 ABSTENTION = "The articles do not cover this question."
 
@@ -88,3 +92,14 @@ class Turn:
 
 def abstention(question: str, mode: str, model: str | None = None, searched: str | None = None) -> Answer:
     return Answer(question=question, mode=mode, answer=ABSTENTION, abstained=True, model=model, searched=searched)
+
+
+class Answerer(Protocol):
+    """What writes an answer from passages: extractive quoting, or a model behind a verifier."""
+
+    mode: str  # extractive, local, ollama or openai
+    model: str | None  # the model that writes, None in extractive mode
+
+    def answer(self, question: str, passages: list[Passage], searched: str | None = None) -> Answer: ...
+
+    def stream(self, question: str, passages: list[Passage], searched: str | None = None) -> Iterator[str | Answer]: ...
