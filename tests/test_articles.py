@@ -142,3 +142,40 @@ def test_document_id_is_relative_path_without_extension(tmp_path: Path):
     path = tmp_path / "asia" / "korea" / "summit.txt"
     path.write_text("Leaders met in Seoul on Friday.")
     assert read_article(path, tmp_path).doc_id == "asia/korea/summit"
+
+
+def _article(front_matter: str, body: str):
+    return parse_article(f"---\n{front_matter}\n---\n{body}".encode(), ".txt", "doc")
+
+
+def test_with_a_title_in_front_matter_a_first_line_without_a_full_stop_is_kept():
+    body = "The announcement comes a day after the airline pulled the plug on the merger\n\nMore text follows here."
+    article = _article("title: Airline ends merger talks\noutlet: Example", body)
+    assert article.text.startswith("The announcement comes a day after")
+    assert article.title == "Airline ends merger talks"
+
+
+def test_a_first_line_that_repeats_the_title_is_removed_as_the_headline():
+    article = _article(
+        "title: Council approves new library\noutlet: Example", "Council approves new library\nThe vote was 5-2."
+    )
+    assert article.text == "The vote was 5-2."
+
+
+def test_a_dateline_opening_is_never_taken_for_a_headline():
+    body = "BERGEN, N.J. — The council met on Monday to vote on the plan\nIt passed."
+    article = _article("outlet: Example", body)
+    assert article.text.startswith("BERGEN, N.J. — The council met")
+    assert article.dateline == "BERGEN, N.J."
+
+
+@pytest.mark.parametrize(
+    "written,title",
+    [
+        ("'Goblin mode' is the word of the year", "'Goblin mode' is the word of the year"),
+        ('"Quoted whole title"', "Quoted whole title"),
+        ("A title with 'inner' quotes", "A title with 'inner' quotes"),
+    ],
+)
+def test_front_matter_titles_keep_their_own_quotes(written: str, title: str):
+    assert _article(f"title: {written}", "Some text.").title == title

@@ -92,3 +92,24 @@ def test_questions_only_page_furniture_answers_abstain(seed_assistant, question:
     answer = seed_assistant.ask(question)
     assert answer.abstained, answer.answer
     assert answer.citations == []
+
+
+def test_a_word_only_in_the_title_finds_the_article(tmp_path, embedder):
+    """Titles are indexed with the text: a question worded like the headline finds the article."""
+    from .conftest import make_assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "zoo.txt").write_text(
+        "---\ntitle: Panda cub born at the city zoo\noutlet: Example\n---\n"
+        "Keepers said the newborn weighed about 150 grams. The mother is doing well, they added.\n"
+    )
+    (corpus / "council.txt").write_text(
+        "---\ntitle: Council approves budget\noutlet: Example\n---\n"
+        "The council voted to approve the budget on Monday. Spending rises by two percent.\n"
+    )
+    assistant = make_assistant(tmp_path / "store", embedder)
+    assistant.ingest([corpus])
+    for retriever in ("bm25", "dense", "hybrid"):
+        top = assistant.retrieve("panda", k=1, retriever=retriever)
+        assert top[0].chunk.doc_id == "zoo", retriever

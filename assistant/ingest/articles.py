@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from assistant.text.sentences import DATELINE
+from assistant.text.words import normalise_quotes
+
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm")
 
 
@@ -84,7 +87,7 @@ def parse_article(raw: bytes, suffix: str, doc_id: str, source: str = "") -> Art
     meta, body = split_front_matter(content)
     if suffix in (".html", ".htm"):
         meta, body = _from_html(body, meta)
-    cleaned = clean_text(body, is_markdown=suffix == ".md")
+    cleaned = clean_text(body, is_markdown=suffix == ".md", title=meta.get("title"))
     if not cleaned.text.strip():
         raise ArticleError("no article text after cleaning")
 
@@ -116,9 +119,16 @@ def split_front_matter(content: str) -> tuple[dict[str, str], str]:
     for line in content[4:end].splitlines():
         key, sep, value = line.partition(":")
         if sep and key.strip():
-            meta[key.strip().lower()] = value.strip().strip("\"'")
+            meta[key.strip().lower()] = _unquoted(value.strip())
     rest = content[end + 4 :]
     return meta, rest[1:] if rest.startswith("\n") else rest
+
+
+def _unquoted(value: str) -> str:
+    """A front-matter value without the quotes around it ("'Goblin mode' is ..." keeps its own)."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
 
 
 def _from_html(html: str, meta: dict[str, str]) -> tuple[dict[str, str], str]:
@@ -147,7 +157,6 @@ _TIMESTAMP_LINE = re.compile(
     rf"^\s*\d{{1,2}}:\d{{2}}\s+[A-Z]{{2,5}},\s+((?:{_MONTHS})\.?\s+\d{{1,2}},\s+\d{{4}})"
     r"(?:\s*\(updated[^)]*\))?\s*$"
 )
-_DATELINE = re.compile(r"^([A-Z][A-Z .'\-]{1,40}?)\s+(?:—|--|–)\s+")
 _PHOTO_CREDIT = re.compile(r"\((?:[^()]*\b(?:photo|Photo|PHOTO|courtesy|Courtesy|Getty Images|File)\b[^()]*)\)\s*$")
 _ANY_CREDIT = re.compile(r"\([^()]{2,60}\)\s*$")
 _POSITION = re.compile(r"\((?:left|right|center|centre|second from (?:left|right)|top|bottom)\)")
@@ -168,8 +177,12 @@ class CleanedText:
     captions: list[str] = field(default_factory=list)
 
 
-def clean_text(body: str, is_markdown: bool = False) -> CleanedText:
-    """Remove captions, headline, timestamp lines and page furniture from an article body."""
+def clean_text(body: str, is_markdown: bool = False, title: str | None = None) -> CleanedText:
+    """Remove captions, headline, timestamp lines and page furniture from an article body.
+
+    With a ``title`` known (front matter, HTML metadata), the first line is removed as the
+    headline only when it repeats that title; every other sentence of the article is kept.
+    """
     result = CleanedText(text="")
     lines = [line.rstrip() for line in body.split("\n")]
 
@@ -200,14 +213,14 @@ def clean_text(body: str, is_markdown: bool = False) -> CleanedText:
         if is_markdown and candidate.startswith("#"):
             result.headline = candidate.lstrip("#").strip()
             kept[first] = ""
-        elif _looks_like_headline(candidate, kept[first + 1 :]):
+        elif _is_headline(candidate, kept[first + 1 :], title):
             result.headline = candidate
             kept[first] = ""
 
     text = "\n".join(kept)
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
     first_line = text.split("\n", 1)[0]
-    dateline = _DATELINE.match(first_line)
+    dateline = DATELINE.match(first_line)
     if dateline:
         result.dateline = dateline.group(1).strip()
     result.text = text
@@ -227,11 +240,23 @@ def _is_caption(paragraph: str) -> bool:
     return bool(_POSITION.search(paragraph) and _ANY_CREDIT.search(paragraph))
 
 
-def _looks_like_headline(line: str, rest: list[str]) -> bool:
-    """A short first line without sentence-ending punctuation, followed by more text."""
-    if len(line) > 250 or line.endswith((".", "?", "!", '"', "”", ",", ":")):
+def _is_headline(line: str, rest: list[str], title: str | None) -> bool:
+    """The first line repeats the known title; with none known, a short line that reads like one.
+
+    A headline is short, has no sentence-ending punctuation, does not open with a dateline
+    ("BERGEN, N.J. — ..."), and more text follows it.
+    """
+    if title:
+        return _comparable(line) == _comparable(title) or (
+            title.endswith("...") and _comparable(line).startswith(_comparable(title[:-3]))
+        )
+    if len(line) > 250 or line.endswith((".", "?", "!", '"', "”", ",", ":")) or DATELINE.match(line):
         return False
     return any(other.strip() for other in rest)
+
+
+def _comparable(text: str) -> str:
+    return " ".join(normalise_quotes(text).lower().split())
 
 
 def _cut_furniture(lines: list[str]) -> list[str]:

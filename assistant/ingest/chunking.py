@@ -30,6 +30,11 @@ class Chunk:
     def words(self) -> int:
         return len(self.text.split())
 
+    @property
+    def indexed_text(self) -> str:
+        """What dense and keyword retrieval see: the article's title, then the chunk's text."""
+        return f"{self.title}\n{self.text}" if self.title else self.text
+
 
 def chunk_article(article: Article, size: int = 110, overlap: int = 25) -> list[Chunk]:
     """Group the article's sentences into chunks of about ``size`` words."""

@@ -21,7 +21,7 @@ from assistant.store.index import DocumentRecord, Index, SentenceRecord
 from assistant.text.sentences import split_sentences
 
 # Bump when cleaning or chunking changes, so that the next ingest redoes every document.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 Progress = Callable[[int, int, str], None]
 
@@ -181,7 +181,7 @@ def _prepare(
     chunk_speakers = [
         sorted({q.speaker for q in quotes if q.start < chunk.end and chunk.start < q.end}) for chunk in chunks
     ]
-    vectors = embedder.embed([chunk.text for chunk in chunks] + [s.text for s in sentences])
+    vectors = embedder.embed([chunk.indexed_text for chunk in chunks] + [s.text for s in sentences])
     record = DocumentRecord(
         doc_id=article.doc_id,
         title=article.title,

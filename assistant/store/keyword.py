@@ -1,4 +1,4 @@
-"""The keyword index: BM25 (bm25s, English stemming and stop words) over the chunks.
+"""The keyword index: BM25 (bm25s, English stemming and stop words) over the chunks, each with its title.
 
 Chroma holds the truth; this index is derived from it. It is rebuilt after an ingest that
 changed anything and saved next to the store with the fingerprint of the documents it was
@@ -32,7 +32,7 @@ class KeywordIndex:
         model = None
         if chunks:
             model = bm25s.BM25()
-            model.index(_tokenize([chunk.text for chunk in chunks]), show_progress=False)
+            model.index(_tokenize([chunk.indexed_text for chunk in chunks]), show_progress=False)
         return cls([chunk.chunk_id for chunk in chunks], model, source_fingerprint)
 
     def scores(self, query: str) -> dict[str, float]:
