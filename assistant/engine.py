@@ -37,16 +37,17 @@ class Assistant:
         self.embedder = embedder
         self.answerer = answerer
         self._answerers: dict[str, Answerer] = {answerer.mode: answerer}
+        self._keywords: KeywordIndex | None = None
         self.reranker = SentenceReranker(
             index,
+            keywords=lambda: self.keywords,
+            weights=settings.rank_weights,
             overlap_weight=settings.rerank_overlap_weight,
             speaker_bonus=settings.rerank_speaker_bonus,
-            second_weight=settings.rerank_second_weight,
             duplicate_penalty=settings.rerank_duplicate_penalty,
             missing_name_penalty=settings.rerank_missing_name_penalty,
             answer_type_bonus=settings.rerank_answer_type_bonus,
         )
-        self._keywords: KeywordIndex | None = None
 
     # --- the index ---------------------------------------------------------------------
 

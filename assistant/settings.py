@@ -42,9 +42,13 @@ class Settings(BaseSettings):
     top_k: int = Field(5, gt=0)
     candidates: int = Field(20, gt=0)
     rrf_k: int = Field(60, gt=0)
-    # Below this evidence score the assistant abstains. Chosen on the gold set by
-    # bench/calibrate_threshold.py; the evidence behind it is in BENCHMARKS.md.
-    abstain_threshold: float = 0.51
+    # Abstention: confidence = sigmoid(bias + sum of weight x feature) over the features in
+    # assistant/answer/abstention.py; below the threshold the assistant abstains. Both fitted
+    # by bench/fit_weights.py on development questions (see BENCHMARKS.md).
+    abstain_weights: dict[str, float] = {"bias": -4.0, "sentence": 6.0, "names": 2.0}
+    abstain_threshold: float = Field(0.5, ge=0, le=1)
+    # The least score of a sentence that an extractive answer may quote (a sanity floor).
+    sentence_floor: float = 0.3
 
     # Reranking: a sentence scores its cosine similarity to the question plus these terms.
     # Share of the question's IDF-weighted content words the sentence holds, times this.
@@ -55,8 +59,14 @@ class Settings(BaseSettings):
     rerank_answer_type_bonus: float = 0.2
     # Subtracted from every sentence when a name the question asks about is in no candidate.
     rerank_missing_name_penalty: float = 0.8
-    # A passage scores its best sentence plus this times its second best.
-    rerank_second_weight: float = 0.5
+    # A candidate passage scores bias + the sum of weight x feature (features in
+    # assistant/retrieve/reranking.py), fitted by bench/fit_weights.py (see BENCHMARKS.md).
+    rank_weights: dict[str, float] = {
+        "bias": 0.0,
+        "sentence": 1.0,
+        "sentence2": 0.5,
+        "terms": 1.0,
+    }
     # Subtracted from a passage whose best sentence an earlier passage already showed.
     rerank_duplicate_penalty: float = 0.5
 

@@ -33,6 +33,7 @@ ANSWERS = {
     "abstention_accuracy",
     "false_abstention_rate",
     "citation_precision",
+    "citation_doc_precision",
     "faithfulness",
 }
 TOP_LEVEL = {"questions", "retrievers", "default_retriever", "answers", "per_question"}

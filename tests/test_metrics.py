@@ -10,6 +10,7 @@ import pytest
 
 from assistant.answer.result import Answer, Citation
 from assistant.evaluate.metrics import (
+    citation_doc_hits,
     citation_hits,
     claims,
     contains,
@@ -124,8 +125,12 @@ def test_ndcg_hand_values() -> None:
 def test_ndcg_credits_each_item_once_so_repeats_cannot_exceed_one() -> None:
     # Two chunks holding the same quote: the second earns nothing (DCG 1, IDCG 1).
     assert ndcg_at([items("q1"), items("q1")], 1, 5) == pytest.approx(1.0)
-    # One chunk holding both quotes earns one binary gain: 1 / (1 + 1/log2(3)) = 0.61315.
-    assert ndcg_at([items("q1", "q2")], 2, 5) == pytest.approx(0.61315, abs=1e-5)
+    # One chunk holding both quotes, at rank 1: the ideal ranking is that one chunk, so 1.0.
+    assert ndcg_at([items("q1", "q2")], 2, 5) == pytest.approx(1.0)
+    # The same chunk at rank 2: DCG 1/log2(3) = 0.63093, IDCG 1.
+    assert ndcg_at([items(), items("q1", "q2")], 2, 5) == pytest.approx(0.63093, abs=1e-5)
+    # It holds one of two quotes, the other never found: ideal is two chunks, IDCG 1 + 0.63093.
+    assert ndcg_at([items("q1")], 2, 5) == pytest.approx(1 / 1.63093, abs=1e-5)
 
 
 def test_ndcg_ideal_is_capped_at_k_unlike_llama_index() -> None:
@@ -215,7 +220,7 @@ def test_supported_claims_check_each_sentence_against_its_own_citations() -> Non
     assert supported_claims(answer, verbatim) == [True, False, True, False]
 
 
-def test_citation_hits_by_quote_or_by_document() -> None:
+def test_citation_precision_is_by_quote_and_document_precision_separate() -> None:
     question = {"relevant": ["12th face-to-face meeting"], "relevant_docs": [HERALD]}
     answer = Answer(
         question="q",
@@ -227,7 +232,11 @@ def test_citation_hits_by_quote_or_by_document() -> None:
             citation(3, JAPAN_NEWS, "They met in Seoul."),
         ],
     )
-    assert citation_hits(question, answer) == [True, True, False]
+    # Passage level: only the citation holding the quote; document level: only the Herald one.
+    assert citation_hits(question, answer) == [True, False, False]
+    assert citation_doc_hits(question, answer) == [False, True, False]
+    # A question without quotes is judged by its documents.
+    assert citation_hits({"relevant": [], "relevant_docs": [HERALD]}, answer) == [False, True, False]
 
 
 # --- the questions file ----------------------------------------------------------------------

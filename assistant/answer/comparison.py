@@ -122,4 +122,5 @@ def _rescored(passage: Passage, clause_vector: np.ndarray, clause_words: frozens
         shared = len(terms(scored.sentence.text).words & clause_words) / len(clause_words) if clause_words else 0.0
         sentences.append(ScoredSentence(scored.sentence, similarity + LEXICAL_WEIGHT * shared, scored.vector))
     sentences.sort(key=lambda s: (-s.score, s.sentence.start))
-    return Passage(passage.chunk, sentences[0].score if sentences else passage.score, sentences)
+    score = sentences[0].score if sentences else passage.score
+    return replace(passage, score=score, sentences=sentences)

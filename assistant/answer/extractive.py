@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.answer.abstention import Abstention
 from assistant.answer.comparison import is_comparison
 from assistant.answer.result import Answer, Citation, abstention
 from assistant.answer.verification import MAX_CITED_CHARS, looks_like_instruction
@@ -31,11 +32,6 @@ from assistant.text.words import stem, terms
 
 SAME_FACT_COVERAGE = 0.6
 TYPE_BONUS = 0.25
-
-
-def evidence_score(passages: list[Passage]) -> float:
-    """The score of the best sentence among the passages (what abstention is decided on)."""
-    return max((passage.evidence for passage in passages), default=0.0)
 
 
 @dataclass
@@ -57,20 +53,23 @@ class ExtractiveAnswerer:
 
     def __init__(
         self,
-        threshold: float,
+        abstention: Abstention,
         max_sentences: int = 3,
         margin: float = 0.12,
         type_bonus: float = TYPE_BONUS,
+        threshold: float = 0.3,
     ) -> None:
-        self.threshold = threshold
+        self.abstention = abstention
+        self.threshold = threshold  # the least score of a sentence that may be quoted
         self.max_sentences = max_sentences
         self.margin = margin
         self.type_bonus = type_bonus
 
     def answer(self, question: str, passages: list[Passage], searched: str | None = None) -> Answer:
         asked = searched or question
-        if evidence_score(passages) < self.threshold:
-            return abstention(question, self.mode, searched=searched)
+        confidence = self.abstention.confidence(passages)
+        if confidence < self.abstention.threshold:
+            return abstention(question, self.mode, searched=searched, confidence=confidence)
         quotes = self.compare(passages) if is_comparison(asked) else []
         if len(quotes) < 2:
             speaker = asked_speaker(asked, passages)
@@ -78,7 +77,7 @@ class ExtractiveAnswerer:
             quotes = [self._quote(scored, passage) for scored, passage in chosen]
             quotes = self._merge_same_facts(quotes, passages, asked)
         if not quotes:
-            return abstention(question, self.mode, searched=searched)
+            return abstention(question, self.mode, searched=searched, confidence=confidence)
         citations: list[Citation] = []
         lines = []
         for quote in quotes:
@@ -89,7 +88,12 @@ class ExtractiveAnswerer:
             text = quote.scored.sentence.text[quote.text_start - quote.scored.sentence.start :]
             lines.append(f"{quote.lead_in}{text} {markers}")
         return Answer(
-            question=question, mode=self.mode, answer="\n".join(lines), citations=citations, searched=searched
+            question=question,
+            mode=self.mode,
+            answer="\n".join(lines),
+            citations=citations,
+            searched=searched,
+            confidence=confidence,
         )
 
     def stream(self, question: str, passages: list[Passage], searched: str | None = None) -> Iterator[str | Answer]:

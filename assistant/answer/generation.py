@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from assistant.answer.extractive import ExtractiveAnswerer, evidence_score
+from assistant.answer.abstention import Abstention
+from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.answer.prompts import Prompts
 from assistant.answer.result import ABSTENTION, Answer, Answerer, Turn, abstention
 from assistant.answer.verification import Verification, Verifier, parse_claims, verify
@@ -46,7 +47,6 @@ class LLMAnswerer:
         model: str,
         fallback: ExtractiveAnswerer,
         prompts: Prompts | None = None,
-        threshold: float | None = None,
         max_passages: int = MAX_PASSAGES,
         excerpt_chars: int | None = None,
         where: str = "",
@@ -56,7 +56,6 @@ class LLMAnswerer:
         self.model: str | None = model
         self.fallback = fallback
         self.prompts = prompts or Prompts()
-        self.threshold = fallback.threshold if threshold is None else threshold
         self.max_passages = max_passages
         # Small models lose their way in long prompts: give them each passage's best sentences.
         self.excerpt_chars = excerpt_chars
@@ -65,16 +64,18 @@ class LLMAnswerer:
     # --- the answerer interface ----------------------------------------------------------
 
     def answer(self, question: str, passages: list[Passage], searched: str | None = None) -> Answer:
-        if evidence_score(passages) < self.threshold:
-            return abstention(question, self.mode, model=self.model, searched=searched)
+        confidence = self.fallback.abstention.confidence(passages)
+        if confidence < self.fallback.abstention.threshold:
+            return abstention(question, self.mode, model=self.model, searched=searched, confidence=confidence)
         given = self.given(passages)
         reply = self._call(lambda: self.llm.chat(self.messages(searched or question, given)).message.content or "")
         return self._finish(question, passages, self._checked(reply, given, searched or question), searched)
 
     def stream(self, question: str, passages: list[Passage], searched: str | None = None) -> Iterator[str | Answer]:
         """Verified sentences as the model writes them (text so far), then the final Answer."""
-        if evidence_score(passages) < self.threshold:
-            final = abstention(question, self.mode, model=self.model, searched=searched)
+        confidence = self.fallback.abstention.confidence(passages)
+        if confidence < self.fallback.abstention.threshold:
+            final = abstention(question, self.mode, model=self.model, searched=searched, confidence=confidence)
             yield final.answer
             yield final
             return
@@ -144,6 +145,7 @@ class LLMAnswerer:
                 model=self.model,
                 removed_sentences=checked.removed,
                 searched=searched,
+                confidence=self.fallback.abstention.confidence(passages),
             )
         stand_in = self.fallback.answer(question, passages, searched)
         stand_in.mode = self.mode
@@ -235,10 +237,11 @@ def build_answerer(mode: str, settings: Any, prompts: Prompts | None = None, llm
     from assistant.answer.llm import LLM_MODES, build_llm, model_name
 
     extractive = ExtractiveAnswerer(
-        settings.abstain_threshold,
+        Abstention(settings.abstain_weights, settings.abstain_threshold),
         settings.max_answer_sentences,
         margin=settings.answer_margin,
         type_bonus=settings.answer_type_bonus,
+        threshold=settings.sentence_floor,
     )
     if mode == "extractive":
         return extractive

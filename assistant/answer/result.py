@@ -53,6 +53,8 @@ class Answer:
     removed_sentences: list[str] = field(default_factory=list)
     # The standalone question actually searched for (differs from ``question`` on follow-ups).
     searched: str | None = None
+    # How sure the assistant is that the articles answer the question (0-1).
+    confidence: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The object ``ask --json`` prints, exactly as the design's contract lists it."""
@@ -66,6 +68,7 @@ class Answer:
                 {**asdict(citation), "score": round(float(citation.score), 4)} for citation in self.citations
             ],
             "removed_sentences": list(self.removed_sentences),
+            **({} if self.confidence is None else {"confidence": round(self.confidence, 4)}),
         }
 
     def sources_text(self) -> str:
@@ -90,8 +93,18 @@ class Turn:
         return self.answer.searched or self.question
 
 
-def abstention(question: str, mode: str, model: str | None = None, searched: str | None = None) -> Answer:
-    return Answer(question=question, mode=mode, answer=ABSTENTION, abstained=True, model=model, searched=searched)
+def abstention(
+    question: str, mode: str, model: str | None = None, searched: str | None = None, confidence: float | None = None
+) -> Answer:
+    return Answer(
+        question=question,
+        mode=mode,
+        answer=ABSTENTION,
+        abstained=True,
+        model=model,
+        searched=searched,
+        confidence=confidence,
+    )
 
 
 class Answerer(Protocol):

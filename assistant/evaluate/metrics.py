@@ -22,6 +22,7 @@ ANSWER_KEYS = (
     "abstention_accuracy",
     "false_abstention_rate",
     "citation_precision",
+    "citation_doc_precision",
     "faithfulness",
 )
 
@@ -87,13 +88,16 @@ def recall_at(found: Sequence[frozenset[str]], n_relevant: int, k: int) -> float
 
 
 def ndcg_at(found: Sequence[frozenset[str]], n_relevant: int, k: int) -> float:
-    """nDCG@k with binary gains; each relevant item earns credit once.
+    """nDCG@k with binary gains against the ideal ordering of the relevant chunks.
 
     The chunk at rank i gains 1 when it holds a relevant item no earlier chunk held, else 0;
-    DCG = sum gain_i / log2(i + 1); IDCG = sum over i = 1..min(n_relevant, k) of 1 / log2(i + 1).
+    DCG = sum gain_i / log2(i + 1). The ideal ranking puts first the fewest retrieved chunks
+    that hold every item found (greedily), then one chunk per item not found at all, so a
+    perfect ranking scores 1, also when one chunk holds two items:
+    IDCG = sum over i = 1..min(m, k) of 1 / log2(i + 1), m that number of chunks.
     We do not use llama-index's NDCG here: in the installed version (0.14) its IDCG runs over
-    all expected ids without the cut-off at k (6 relevant items with k = 5 can never reach
-    1.0), and a relevant id repeated in the ranking is counted again, so DCG can exceed IDCG.
+    all expected ids without the cut-off at k, and a relevant id repeated in the ranking is
+    counted again, so DCG can exceed IDCG.
     """
     if n_relevant <= 0:
         raise ValueError(f"n_relevant must be greater than 0. Currently, n_relevant is {n_relevant}")
@@ -103,8 +107,18 @@ def ndcg_at(found: Sequence[frozenset[str]], n_relevant: int, k: int) -> float:
         if items - seen:
             dcg += 1.0 / math.log2(i + 1)
         seen |= items
-    idcg = sum(1.0 / math.log2(i + 1) for i in range(1, min(n_relevant, k) + 1))
-    return dcg / idcg
+    covered: set[str] = set()
+    ideal_chunks = 0
+    pool = [set(items) for items in found if items]
+    while pool:
+        best = max(pool, key=lambda items: len(items - covered))
+        if not best - covered:
+            break
+        covered |= best
+        ideal_chunks += 1
+    ideal_chunks += max(0, n_relevant - len(covered))
+    idcg = sum(1.0 / math.log2(i + 1) for i in range(1, min(ideal_chunks, k) + 1))
+    return dcg / idcg if idcg else 0.0
 
 
 def ranking_scores(
@@ -179,9 +193,15 @@ def answer_verifier() -> Callable[[Any], list[bool]] | None:
 
 
 def citation_hits(question: dict[str, Any], answer: Any) -> list[bool]:
-    """For each citation: does its text hold a relevant quote, or its document count as relevant?"""
-    return [
-        any(contains(citation.text, quote) for quote in question["relevant"])
-        or citation.doc_id in question["relevant_docs"]
-        for citation in answer.citations
-    ]
+    """For each citation: does its text hold a relevant quote (passage level)?
+
+    Questions without quotes are judged at document level, by ``citation_doc_hits``.
+    """
+    if not question["relevant"]:
+        return citation_doc_hits(question, answer)
+    return [any(contains(citation.text, quote) for quote in question["relevant"]) for citation in answer.citations]
+
+
+def citation_doc_hits(question: dict[str, Any], answer: Any) -> list[bool]:
+    """For each citation: is it from a relevant document?"""
+    return [citation.doc_id in question["relevant_docs"] for citation in answer.citations]

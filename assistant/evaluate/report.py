@@ -63,11 +63,11 @@ def failures(result: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
             elif row.get("rank") not in (None, 1):
                 reasons.append(f"first relevant passage at rank {row['rank']}")
             if row["abstained"]:
-                reasons.append(f"abstained (evidence {row.get('evidence')})")
+                reasons.append(f"abstained (confidence {row.get('confidence')})")
             elif row.get("keyword_missing"):
                 reasons.append("answer lacks " + ", ".join(repr(p) for p in row["keyword_missing"]))
         elif not row["abstained"]:
-            reasons.append(f"answered an unanswerable question (evidence {row.get('evidence')})")
+            reasons.append(f"answered an unanswerable question (confidence {row.get('confidence')})")
         if row.get("faithful") is not None and row["faithful"] < 1:
             reasons.append(f"only {row['faithful']:.0%} of its sentences supported")
         if reasons:
@@ -136,7 +136,7 @@ def _markdown(result: dict[str, Any]) -> str:
             *(row.get("ranks", {}).get(name) for name in names),
             row.get("doc_rank"),
             "yes" if row["abstained"] else "no",
-            row.get("evidence"),
+            row.get("confidence"),
             row.get("faithful"),
         ]
         for row in result["per_question"]
@@ -148,7 +148,7 @@ def _markdown(result: dict[str, Any]) -> str:
             *(f"rank {name}" for name in names),
             "doc rank",
             "abstained",
-            "evidence",
+            "confidence",
             "faithful",
         ],
         rows,

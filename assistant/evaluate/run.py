@@ -25,6 +25,7 @@ from assistant.evaluate.metrics import (
     DOC_KEYS,
     RETRIEVAL_KEYS,
     answer_verifier,
+    citation_doc_hits,
     citation_hits,
     contains,
     mean,
@@ -121,7 +122,6 @@ def run_evaluation(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Evaluate every retriever and the answerer on ``questions``: the ``eval --json`` object."""
-    from assistant.answer.extractive import evidence_score
     from assistant.retrieve.retrievers import RETRIEVERS
 
     names = list(retrievers or RETRIEVERS)
@@ -163,7 +163,7 @@ def run_evaluation(
                 row["ranks"][name] = result["rank"]
             if "doc_rank" in result:
                 row["doc_ranks"][name] = result["doc_rank"]
-        rows.append(_answer_row(row, question, answer, passages_by_name[default], evidence_score, verify))
+        rows.append(_answer_row(row, question, answer, passages_by_name[default], verify))
         if progress:
             progress(done, len(questions), question["id"])
     return {
@@ -214,14 +214,13 @@ def _answer_row(
     question: dict[str, Any],
     answer: Any,
     passages: Sequence[Any],
-    evidence_score: Callable[[Any], float],
     verify: Callable[[Any], list[bool]] | None,
 ) -> dict[str, Any]:
     row.update(
         answerable=question["answerable"],
         abstained=bool(answer.abstained),
         answer=answer.answer,
-        evidence=round(float(evidence_score(list(passages))), 4),
+        confidence=answer.confidence,
         retrieved=[p.chunk.chunk_id for p in passages],
         cited=[c.doc_id for c in answer.citations],
         removed=len(answer.removed_sentences or []),
@@ -230,6 +229,8 @@ def _answer_row(
     row["keyword_missing"] = [phrase for phrase in question["answer"] if phrase not in row["keyword_hits"]]
     has_gold = bool(question["relevant"] or question["relevant_docs"])
     row["citation_hits"] = citation_hits(question, answer) if question["answerable"] and has_gold else []
+    graded_docs = question["answerable"] and question["relevant_docs"]
+    row["citation_doc_hits"] = citation_doc_hits(question, answer) if graded_docs else []
     row["supported"] = list(verify(answer)) if verify and not answer.abstained else []
     row["faithful"] = mean(row["supported"]) if row["supported"] else None
     return row
@@ -241,12 +242,14 @@ def _answer_metrics(questions: Sequence[dict[str, Any]], rows: list[dict[str, An
     unanswerable = [row for q, row in pairs if not q["answerable"]]
     keyword = [len(row["keyword_hits"]) / len(q["answer"]) for q, row in pairs if q["answerable"] and q["answer"]]
     cited = [hit for row in answerable if not row["abstained"] for hit in row["citation_hits"]]
+    cited_docs = [hit for row in answerable if not row["abstained"] for hit in row["citation_doc_hits"]]
     supported = [ok for row in rows for ok in row["supported"]]
     return {
         "keyword_recall": mean(keyword),
         "abstention_accuracy": mean(row["abstained"] for row in unanswerable),
         "false_abstention_rate": mean(row["abstained"] for row in answerable),
         "citation_precision": mean(cited),
+        "citation_doc_precision": mean(cited_docs),
         "faithfulness": mean(supported) if verified else None,
     }
 
@@ -262,7 +265,7 @@ def _public(row: dict[str, Any], default: str) -> dict[str, Any]:
         "question": row["question"],
         "searched": row["searched"],
         "answerable": row["answerable"],
-        "evidence": row["evidence"],
+        "confidence": row["confidence"],
         "ranks": row["ranks"],
         "doc_ranks": row["doc_ranks"],
         "retrieved": row["retrieved"],

@@ -1,25 +1,47 @@
-"""Sentence-level reranking with the embedding model, speaker preference and diversity.
+"""Reranking: each candidate passage scored by a linear model over retrieval features.
 
-No cross-encoder loads offline here, so a passage is scored by its best-matching sentences:
-each sentence's cosine similarity to the question (embeddings stored at ingest), plus a
-small bonus for sharing the question's content words, plus a bonus when the question asks
-what a person said and that person is the sentence's speaker. Near-duplicate passages
-(overlapping chunks whose best sentence is the same) are pushed down so that the top
-results show different passages, and different outlets reporting the same fact, first.
+No cross-encoder loads offline here. A candidate's sentences are scored against the question
+(cosine similarity of the stored sentence embeddings, plus shared rare words, plus bonuses for
+the asked speaker and for holding the kind of answer asked for); the passage is then scored
+by weights fitted on development questions (``bench/fit_weights.py``, weights in ``Settings``)
+over these features:
+
+- ``dense``: cosine similarity of the chunk (title and text) to the question;
+- ``bm25``: its BM25 score relative to the best candidate's; ``rrf``: the fused rank score, relative;
+- ``sentence``, ``sentence2``: the cosine similarity of its best and second best sentences;
+- ``terms``: the IDF-weighted share of the question's terms in the chunk and title; ``title``: in the title;
+- ``names``: the share of the question's names the chunk or title mentions;
+- ``answer_type``: a sentence holds the kind of answer asked for; ``speaker``: the asked speaker speaks.
+
+Near-duplicate passages (overlapping chunks whose best sentence is the same) are pushed down.
 """
 
 from __future__ import annotations
 
-import math
 import re
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
 from assistant.ingest.quotes import speaker_asked_about
 from assistant.retrieve.retrievers import Passage, Query, ScoredSentence
 from assistant.store.index import Index
+from assistant.store.keyword import KeywordIndex, terms_of
 from assistant.text.questions import holds_answer, wanted_answer
-from assistant.text.words import STOP_WORDS, WORD, content_words
+from assistant.text.words import STOP_WORDS, WORD
+
+PASSAGE_FEATURES = (
+    "dense",
+    "bm25",
+    "rrf",
+    "sentence",
+    "sentence2",
+    "terms",
+    "title",
+    "names",
+    "answer_type",
+    "speaker",
+)
 
 _QUESTION_OPENERS = frozenset(
     "what who whom whose which when where why how is are was were do does did can could will would "
@@ -43,33 +65,38 @@ def question_names(question: str) -> list[str]:
     return names
 
 
-def idf(word: str, pool: list[set[str]]) -> float:
-    """Inverse document frequency of a word among sentences (rare words weigh more)."""
-    frequency = sum(1 for words in pool if word in words)
-    return math.log(1.0 + len(pool) / (1.0 + frequency))
+def coverage(weights: Mapping[str, float], found: set[str]) -> float:
+    """The weighted share of the question's terms that ``found`` holds (1.0 when it has none)."""
+    total = sum(weights.values())
+    return sum(w for term, w in weights.items() if term in found) / total if total else 1.0
 
 
 class SentenceReranker:
     def __init__(
         self,
         index: Index,
+        keywords: Callable[[], KeywordIndex | None],
+        weights: Mapping[str, float],
         overlap_weight: float = 1.0,
         speaker_bonus: float = 0.15,
-        second_weight: float = 0.5,
         duplicate_penalty: float = 0.5,
         missing_name_penalty: float = 0.8,
         answer_type_bonus: float = 0.2,
     ) -> None:
+        unknown = set(weights) - set(PASSAGE_FEATURES) - {"bias"}
+        if unknown:
+            raise ValueError(f"rank weights name unknown features: {', '.join(sorted(unknown))}")
         self.index = index
+        self.keywords = keywords
+        self.weights = dict(weights)
         self.answer_type_bonus = answer_type_bonus
         self.missing_name_penalty = missing_name_penalty
         self.overlap_weight = overlap_weight
         self.speaker_bonus = speaker_bonus
-        self.second_weight = second_weight
         self.duplicate_penalty = duplicate_penalty
 
     def annotate(self, query: Query, passages: list[Passage]) -> list[Passage]:
-        """Fill each passage's ``sentences`` with scores, best first (order kept)."""
+        """Score each passage's sentences (best first) and fill its ``features`` (order kept)."""
         if not passages:
             return passages
         by_doc: dict[str, list[tuple]] = {}
@@ -78,41 +105,66 @@ class SentenceReranker:
         speakers = {r.speaker for items in by_doc.values() for r, _ in items if r.speaker}
         asked = speaker_asked_about(query.text, speakers)
         question_vector = np.asarray(query.vector)
-        question_words = content_words(query.text)
-        pool = [content_words(r.text) for items in by_doc.values() for r, _ in items]
-        weights = {w: idf(w, pool) for w in question_words}
+        keywords = self.keywords()
+        weights = keywords.idf(query.text) if keywords is not None else dict.fromkeys(terms_of(query.text), 1.0)
         total_weight = sum(weights.values())
         # A name the question asks about that no candidate passage mentions ("North Korea",
         # "Fukushima") means the passages are about something else: weaker evidence.
-        passage_words = {w for p in passages for w in WORD.findall(p.chunk.text.lower())}
-        missing = [name for name in question_names(query.text) if name not in passage_words]
+        names = question_names(query.text)
+        passage_words = [set(WORD.findall(p.chunk.indexed_text.lower())) for p in passages]
+        missing = [name for name in names if not any(name in words for words in passage_words)]
         penalty = self.missing_name_penalty if missing else 0.0
         expected = wanted_answer(query.text)
-        for passage in passages:
+        self._fill_dense(query, passages)
+        best_bm25 = max((p.signals.get("bm25", 0.0) for p in passages), default=0.0) or 1.0
+        best_rrf = max((p.signals.get("rrf", 0.0) for p in passages), default=0.0) or 1.0
+        for passage, words in zip(passages, passage_words):
             chunk = passage.chunk
             inside = [(r, v) for r, v in by_doc.get(chunk.doc_id, []) if chunk.start <= r.start and r.end <= chunk.end]
             scored = []
+            similarities = []
+            holds = False
             for record, vector in inside:
-                score = float(np.dot(question_vector, np.asarray(vector)))
+                similarity = float(np.dot(question_vector, np.asarray(vector)))
+                similarities.append(similarity)
+                score = similarity
                 if total_weight:
-                    shared = question_words & content_words(record.text)
-                    score += self.overlap_weight * sum(weights[w] for w in shared) / total_weight
+                    score += self.overlap_weight * coverage(weights, terms_of(record.text))
                 if asked and record.speaker == asked:
                     score += self.speaker_bonus
                 if holds_answer(expected, record.text, query.text):
                     score += self.answer_type_bonus
+                    holds = True
                 score -= penalty
                 scored.append(ScoredSentence(record, score, vector))
             passage.sentences = sorted(scored, key=lambda s: (-s.score, s.sentence.start))
+            top = sorted(similarities, reverse=True) + [0.0, 0.0]
+            passage.features = {
+                "dense": passage.signals.get("dense", 0.0),
+                "bm25": passage.signals.get("bm25", 0.0) / best_bm25,
+                "rrf": passage.signals.get("rrf", 0.0) / best_rrf,
+                "sentence": top[0],
+                "sentence2": top[1],
+                "terms": coverage(weights, terms_of(chunk.indexed_text)),
+                "title": coverage(weights, terms_of(chunk.title)),
+                "names": sum(name in words for name in names) / len(names) if names else 1.0,
+                "answer_type": float(holds),
+                "speaker": float(bool(asked) and any(r.speaker == asked for r, _ in inside)),
+            }
+            passage.features["logit"] = self.logit(passage.features)
         return passages
 
+    def logit(self, features: Mapping[str, float]) -> float:
+        """The passage's score under the fitted weights."""
+        return self.weights.get("bias", 0.0) + sum(
+            self.weights.get(name, 0.0) * features[name] for name in PASSAGE_FEATURES
+        )
+
     def rerank(self, query: Query, passages: list[Passage]) -> list[Passage]:
-        """Annotate, order by sentence evidence, and move near-duplicates down."""
+        """Annotate, order by the fitted score, and move near-duplicates down."""
         self.annotate(query, passages)
         for passage in passages:
-            scores = [s.score for s in passage.sentences[:2]] or [0.0]
-            second = scores[1] if len(scores) > 1 else 0.0
-            passage.score = scores[0] + self.second_weight * max(second, 0.0)
+            passage.score = passage.features["logit"]
         remaining = sorted(passages, key=lambda p: (-p.score, p.chunk.chunk_id))
         chosen: list[Passage] = []
         seen_best: set[tuple[str, int]] = set()
@@ -126,6 +178,17 @@ class SentenceReranker:
             if best.sentences:
                 seen_best.add(_best_key(best))
         return chosen
+
+    def _fill_dense(self, query: Query, passages: list[Passage]) -> None:
+        """The dense similarity of candidates that only the keyword retriever found."""
+        missing = [p for p in passages if "dense" not in p.signals]
+        if not missing:
+            return
+        vectors = self.index.chunk_vectors([p.chunk.chunk_id for p in missing])
+        question_vector = np.asarray(query.vector)
+        for passage in missing:
+            vector = vectors.get(passage.chunk.chunk_id)
+            passage.signals["dense"] = float(np.dot(question_vector, np.asarray(vector))) if vector is not None else 0.0
 
 
 def _best_key(passage: Passage) -> tuple[str, int]:

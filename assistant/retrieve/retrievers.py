@@ -61,11 +61,17 @@ class ScoredSentence:
 
 @dataclass
 class Passage:
-    """A retrieved chunk, its score, and (once reranked) its sentences, best first."""
+    """A retrieved chunk, its score, and (once reranked) its sentences, best first.
+
+    ``signals`` are what retrieval saw (``dense`` cosine, ``bm25`` score, ``rrf`` fused score
+    and each retriever's rank), ``features`` what the reranker scored it on.
+    """
 
     chunk: Chunk
     score: float
     sentences: list[ScoredSentence] = field(default_factory=list)
+    signals: dict[str, float] = field(default_factory=dict)
+    features: dict[str, float] = field(default_factory=dict)
 
     @property
     def evidence(self) -> float:
@@ -93,6 +99,8 @@ class Retriever(Protocol):
 
 
 class DenseRetriever:
+    name = "dense"
+
     def __init__(self, index: Index) -> None:
         self.index = index
 
@@ -102,6 +110,8 @@ class DenseRetriever:
 
 
 class KeywordRetriever:
+    name = "bm25"
+
     def __init__(self, index: Index, keywords: KeywordIndex) -> None:
         self.index = index
         self.keywords = keywords
@@ -142,7 +152,13 @@ class FusionRetriever:
             use_async=False,
         )
         fused = fusion.retrieve(query.text)
-        return [Passage(found[node.node.node_id].chunk, float(node.score or 0.0)) for node in fused][:k]
+        passages = []
+        for node in fused[:k]:
+            passage = found[node.node.node_id]
+            passage.score = float(node.score or 0.0)
+            passage.signals["rrf"] = passage.score
+            passages.append(passage)
+        return passages
 
 
 class HybridRetriever:
@@ -178,8 +194,11 @@ class _LlamaAdapter(_llama_base()):  # type: ignore[misc]
         from llama_index.core.schema import NodeWithScore, TextNode
 
         results = []
-        for passage in self._inner.retrieve(self._query, self._k, self._filters):
-            self._found[passage.chunk.chunk_id] = passage
+        name = getattr(self._inner, "name", type(self._inner).__name__)
+        for rank, passage in enumerate(self._inner.retrieve(self._query, self._k, self._filters), start=1):
+            kept = self._found.setdefault(passage.chunk.chunk_id, Passage(passage.chunk, passage.score))
+            kept.signals[name] = passage.score
+            kept.signals[f"{name}_rank"] = rank
             # The node's text includes the chunk id so that fusion's hash-based merging
             # keeps two identical texts from different articles apart.
             node = TextNode(id_=passage.chunk.chunk_id, text=f"{passage.chunk.chunk_id}\n{passage.chunk.text}")

@@ -144,6 +144,13 @@ class Index:
             for cid, text, meta in zip(found["ids"], found["documents"], found["metadatas"])
         }
 
+    def chunk_vectors(self, chunk_ids: list[str]) -> dict[str, list[float]]:
+        """The stored embeddings of the given chunks."""
+        if not chunk_ids:
+            return {}
+        found = self.chunks.get(ids=chunk_ids, include=["embeddings"])
+        return {cid: list(map(float, vector)) for cid, vector in zip(found["ids"], found["embeddings"])}
+
     def chunk_holding(self, doc_id: str, start: int, end: int) -> Chunk | None:
         """The first chunk of a document that holds the span [start, end), if any."""
         found = self.chunks.get(where={"doc_id": doc_id}, include=["documents", "metadatas"])

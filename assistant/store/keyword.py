@@ -9,6 +9,7 @@ a Chroma server, say) makes it rebuild from the collection, so it never serves s
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import tempfile
 from pathlib import Path
@@ -44,6 +45,27 @@ class KeywordIndex:
             return {}
         values = self._model.get_scores(terms)
         return {self.chunk_ids[i]: float(values[i]) for i in values.nonzero()[0]}
+
+    def idf(self, text: str) -> dict[str, float]:
+        """Each indexed term of a text (stemmed, no stop words) with its IDF over the chunks.
+
+        Terms the index has never seen get the IDF of a term found in no chunk.
+        """
+        terms = terms_of(text)
+        if self._model is None:
+            return {term: 0.0 for term in terms}
+        scores = self._model.scores
+        total = int(scores["num_docs"])
+        indptr = scores["indptr"]
+        weights = {}
+        for term in terms:
+            at = self._model.vocab_dict.get(term)
+            frequency = 0
+            if at is not None:
+                end = indptr[at + 1] if at + 1 < len(indptr) else len(scores["data"])
+                frequency = int(end - indptr[at])
+            weights[term] = math.log(1.0 + (total - frequency + 0.5) / (frequency + 0.5))
+        return weights
 
     def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """The ``k`` best chunk ids (optionally only among ``allowed``) with their scores."""
@@ -82,6 +104,11 @@ class KeywordIndex:
         except (OSError, ValueError, KeyError):
             return None
         return cls(list(meta["chunk_ids"]), model, str(meta["fingerprint"]))
+
+
+def terms_of(text: str) -> set[str]:
+    """The terms BM25 indexes a text by: lower case, stemmed, without stop words."""
+    return set(_tokenize([text], ids=False)[0])
 
 
 def _tokenize(texts: list[str], ids: bool = True) -> Any:

@@ -1,0 +1,66 @@
+"""Whether the articles answer a question: a calibrated confidence, and the decision on it.
+
+A small logistic model over features of the reranked passages, fitted on answerable and
+unanswerable development questions (``bench/fit_weights.py``; weights and threshold in
+``Settings``, how they were chosen in BENCHMARKS.md):
+
+- ``top``: the best passage's reranker score;
+- ``sentence``: the best sentence's cosine similarity to the question;
+- ``terms``: the IDF-weighted share of the question's terms the best passage (with title) holds;
+- ``names``: the largest share of the question's names that any candidate passage mentions;
+- ``title``: the largest share of the question's terms that a candidate's title holds;
+- ``agreement``: 1 when dense and keyword retrieval both rank the best passage in their top 3.
+
+The confidence is the model's probability that the articles answer; below the threshold
+the assistant abstains.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from assistant.retrieve.retrievers import Passage
+
+QUESTION_FEATURES = ("top", "sentence", "terms", "names", "title", "agreement")
+AGREEMENT_RANK = 3
+
+
+def question_features(passages: Sequence[Passage]) -> dict[str, float]:
+    """The features of the reranked passages (best first) that abstention is decided on."""
+    if not passages or not passages[0].features:
+        return dict.fromkeys(QUESTION_FEATURES, 0.0)
+    best = passages[0]
+    ranks = (best.signals.get("dense_rank", math.inf), best.signals.get("bm25_rank", math.inf))
+    return {
+        "top": best.features["logit"],
+        "sentence": max(p.features.get("sentence", 0.0) for p in passages),
+        "terms": best.features["terms"],
+        "names": max(p.features.get("names", 0.0) for p in passages),
+        "title": max(p.features.get("title", 0.0) for p in passages),
+        "agreement": float(max(ranks) <= AGREEMENT_RANK),
+    }
+
+
+class Abstention:
+    """Confidence that the passages answer the question, and whether to abstain on it."""
+
+    def __init__(self, weights: Mapping[str, float], threshold: float) -> None:
+        unknown = set(weights) - set(QUESTION_FEATURES) - {"bias"}
+        if unknown:
+            raise ValueError(f"abstention weights name unknown features: {', '.join(sorted(unknown))}")
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"the abstention threshold must be between 0 and 1. Currently, it is {threshold}")
+        self.weights = dict(weights)
+        self.threshold = threshold
+
+    def confidence(self, passages: Sequence[Passage]) -> float:
+        """The probability (0-1) that the passages answer the question."""
+        if not passages:
+            return 0.0
+        features = question_features(passages)
+        logit = self.weights.get("bias", 0.0) + sum(self.weights.get(n, 0.0) * features[n] for n in QUESTION_FEATURES)
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))
+
+    def abstains(self, passages: Sequence[Passage]) -> bool:
+        return self.confidence(passages) < self.threshold
