@@ -199,10 +199,7 @@ class Assistant:
         from assistant.answer.comparison import comparison_passages, is_comparison
 
         if is_comparison(question):
-            outlets = sorted({record.outlet for record in self.documents() if record.outlet})
-            passages = comparison_passages(
-                self.retrieve, self.embedder, outlets, question, filters, k or self.settings.top_k
-            )
+            passages = comparison_passages(self.retrieve, self.embedder.embed_one, question, filters)
             if passages:
                 return passages
         return self.retrieve(question, k, filters)

@@ -271,3 +271,21 @@ def test_an_article_cannot_close_its_own_fence(seed_assistant) -> None:
     )
     fenced = fence([tricky])
     assert fenced.count("</passage>") == 1 and fenced.count("<passage") == 1
+
+
+@pytest.mark.parametrize(
+    "question,compares",
+    [
+        ("How do the two reports describe the agreement?", True),
+        ("How does the coverage differ between the outlets?", True),
+        ("Compare the articles on the summit.", True),
+        ("What does each outlet say about the visit?", True),
+        ("What are the differences between the two tariff plans?", False),
+        ("Did the leaders differ on the 1998 declaration?", False),
+        ("Which different sectors will the agreement cover?", False),
+    ],
+)
+def test_only_questions_about_reports_or_outlets_are_comparisons(question: str, compares: bool) -> None:
+    from assistant.answer.comparison import is_comparison
+
+    assert is_comparison(question) == compares

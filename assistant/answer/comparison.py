@@ -1,46 +1,53 @@
 """Comparisons across outlets: "How do the two reports describe the agreement?"
 
-A comparison question names no outlet but asks how several reports tell the same thing. The
-topic (the question without its comparison wording) is searched in each outlet on its own;
-the outlet with the best evidence is the pivot, and its best sentence (the clause about the
-topic) is what the other outlets' sentences are matched against, by meaning and by shared
-words, so that "signed a formal agreement to strengthen cooperation in protecting their
-nationals" finds "a memorandum of understanding was signed for the two countries to
-cooperate in the protection of ... citizens" although neither says the other's words.
+Only a question that asks to compare reports or outlets is one ("how do the reports differ",
+"compare the coverage", "each outlet", "both articles"); a question that merely says
+"different" is not. Its topic (the question without the comparison wording) is searched
+once, and the passages found are grouped by outlet. The outlet with the best evidence is the
+pivot; the other outlets' sentences are scored by how close they are to the clause of the
+pivot's best sentence about the topic, in meaning and in shared words, so that "signed a formal agreement to strengthen
+cooperation in protecting their nationals" finds "a memorandum of understanding was signed
+for the two countries to cooperate in the protection of ... citizens" although neither says
+the other's words. The extractive answer then quotes each outlet's best sentence side by side.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 
 from assistant.retrieve.retrievers import Filters, Passage, ScoredSentence
-from assistant.store.embedding import Embedder
+from assistant.text.words import terms
 
 MAX_OUTLETS = 4
-LEXICAL_WEIGHT = 0.3
 PASSAGES_PER_OUTLET = 2
+# How many passages the one retrieval looks at before grouping them by outlet.
+SEARCHED = 20
+# Weight of the words shared with the pivot sentence, beside closeness in meaning.
+LEXICAL_WEIGHT = 0.3
 
-_COMPARISON = re.compile(
-    r"\b(?:compar\w*|contrast\w*|differ\w*|versus|vs\.?"
-    r"|both (?:reports|articles|outlets|papers|stories|sources)"
-    r"|(?:the )?(?:two|several|different|various|other) (?:reports|articles|outlets|papers|newspapers|stories|sources)"
-    r"|each (?:report|article|outlet|paper|newspaper|story|source)"
-    r"|(?:the )?(?:reports|outlets|articles) (?:say|describe|report|put|present|cover|frame|characteri[sz]e)"
-    r"|side by side)\b",
-    re.IGNORECASE,
+_REPORTS = (
+    r"(?:reports?|articles?|outlets?|papers?|newspapers?|stories|story|sources?|coverage|accounts?|versions?"
+    r"|publications?|media)"
 )
-_FRAMING = re.compile(
-    r"\b(?:how|what|do|does|did|the|two|both|each|several|different|various|other|reports?|articles?|outlets?|"
-    r"papers?|newspapers?|stories|story|sources?|describe[sd]?|describing|compare[sd]?|comparing|comparison|"
-    r"contrast(?:s|ed)?|differ(?:s|ed)?|different(?:ly)?|differences?|versus|vs|between|in|say|says|put|present|"
-    r"cover|frame|characteri[sz]e|side|by|way|ways|words?|wording)\b",
+_COMPARISON = re.compile(
+    rf"\b(?:compar\w*|contrast\w*|differ\w*)\b.{{0,40}}\b{_REPORTS}\b"
+    rf"|\b{_REPORTS}\b.{{0,40}}\b(?:compar\w*|contrast\w*|differ\w*|disagree\w*|agree)\b"
+    rf"|\b(?:both|each|two|several|various|all the) {_REPORTS}\b"
+    r"|\bside by side\b",
     re.IGNORECASE,
 )
 _CLAUSE = re.compile(r",\s+|;\s+|\s+(?:and|but|while)\s+(?=[a-z]+(?:ed|s)\b)")
+_FRAMING = re.compile(
+    rf"\b(?:how|what|do|does|did|the|two|both|each|several|different|various|other|all|{_REPORTS}|"
+    r"describe[sd]?|describing|compare[sd]?|comparing|comparison|contrast(?:s|ed)?|differ(?:s|ed)?|"
+    r"different(?:ly)?|differences?|disagree|agree|versus|vs|between|in|say|says|put|present|cover|frame|"
+    r"characteri[sz]e|side|by|way|ways|words?|wording)\b",
+    re.IGNORECASE,
+)
 
 
 def is_comparison(question: str) -> bool:
@@ -56,49 +63,43 @@ def comparison_topic(question: str) -> str:
 
 def comparison_passages(
     retrieve: Callable[..., list[Passage]],
-    embedder: Embedder,
-    outlets: Sequence[str],
+    embed: Callable[[str], list[float]],
     question: str,
-    filters: Filters | None,
-    k: int,
+    filters: Filters | None = None,
 ) -> list[Passage]:
-    """The best passages of each outlet for a comparison question, pivot outlet first.
+    """The best passages of each outlet for a comparison question, best outlet first.
 
-    ``retrieve(question, k=..., filters=...)`` finds passages, ``outlets`` are the outlets of the
-    index. Returns an empty list when there are fewer than two (a comparison is moot), so that
-    the caller retrieves as usual.
+    One retrieval (``retrieve(question, k=..., filters=...)``) of the topic, grouped by outlet;
+    ``embed`` embeds the pivot clause.
+    Empty when it finds fewer than two outlets (a comparison is moot) or the question names
+    one outlet, so that the caller retrieves as usual.
     """
-    from assistant.text.words import terms
-
     filters = filters or Filters()
-    if filters.outlet or len(outlets) < 2:
+    if filters.outlet:
         return []
+    by_outlet: dict[str, list[Passage]] = {}
     topic = comparison_topic(question)
-    found = {outlet: retrieve(topic, k=k, filters=replace(filters, outlet=outlet)) for outlet in outlets}
-    ranked = sorted((o for o in outlets if found[o]), key=lambda o: -_best(found[o]))
-    if len(ranked) < 2:
-        return [p for o in ranked for p in found[o]]
-    pivot = ranked[0]
-    clause = pivot_clause(found[pivot][0].sentences[0].sentence.text if found[pivot][0].sentences else "", topic)
-    clause_vector = np.asarray(embedder.embed_one(f"{topic}: {clause}"))
+    for passage in retrieve(topic, k=SEARCHED, filters=filters):
+        by_outlet.setdefault(passage.chunk.outlet, []).append(passage)
+    if len(by_outlet) < 2:
+        return []
+    ranked = sorted(by_outlet, key=lambda outlet: -max(p.evidence for p in by_outlet[outlet]))[:MAX_OUTLETS]
+    pivot = max(by_outlet[ranked[0]], key=lambda p: p.evidence)
+    result = by_outlet[ranked[0]][:PASSAGES_PER_OUTLET]
+    if not pivot.sentences:
+        return result + [p for outlet in ranked[1:] for p in by_outlet[outlet][:PASSAGES_PER_OUTLET]]
+    clause = pivot_clause(pivot.sentences[0].sentence.text, topic)
+    clause_vector = np.asarray(embed(f"{topic}: {clause}"))
     clause_words = terms(clause).words
-    result = found[pivot][:PASSAGES_PER_OUTLET]
-    others: list[list[Passage]] = []
     for outlet in ranked[1:]:
-        candidates = retrieve(f"{topic} {clause}", k=k, filters=replace(filters, outlet=outlet))
-        rescored = [_rescored(p, clause_vector, clause_words) for p in candidates]
+        rescored = [_rescored(p, clause_vector, clause_words) for p in by_outlet[outlet]]
         rescored.sort(key=lambda p: -p.evidence)
-        others.append(rescored[:PASSAGES_PER_OUTLET])
-    others.sort(key=lambda ps: -(ps[0].evidence if ps else 0.0))
-    for passages in others[: MAX_OUTLETS - 1]:
-        result.extend(passages)
+        result.extend(rescored[:PASSAGES_PER_OUTLET])
     return result
 
 
 def pivot_clause(sentence: str, topic: str) -> str:
     """The clause of the pivot sentence about the topic (the whole sentence if none stands out)."""
-    from assistant.text.words import terms
-
     clauses = [c for c in _CLAUSE.split(sentence) if c.strip()]
     wanted = terms(topic).words
     if len(clauses) < 2 or not wanted:
@@ -108,19 +109,12 @@ def pivot_clause(sentence: str, topic: str) -> str:
     return best[2] if best[0] else sentence
 
 
-def _best(passages: list[Passage]) -> float:
-    return max((p.evidence for p in passages), default=0.0)
-
-
 def _rescored(passage: Passage, clause_vector: np.ndarray, clause_words: frozenset[str]) -> Passage:
     """The passage with its sentences scored by closeness to the pivot clause."""
-    from assistant.text.words import terms
-
     sentences = []
     for scored in passage.sentences:
         similarity = float(np.dot(clause_vector, np.asarray(scored.vector))) if scored.vector else scored.score
         shared = len(terms(scored.sentence.text).words & clause_words) / len(clause_words) if clause_words else 0.0
         sentences.append(ScoredSentence(scored.sentence, similarity + LEXICAL_WEIGHT * shared, scored.vector))
     sentences.sort(key=lambda s: (-s.score, s.sentence.start))
-    score = sentences[0].score if sentences else passage.score
-    return replace(passage, score=score, sentences=sentences)
+    return replace(passage, score=sentences[0].score if sentences else passage.score, sentences=sentences)
