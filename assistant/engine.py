@@ -26,6 +26,7 @@ from assistant.settings import Settings
 from assistant.store.embedding import Embedder
 from assistant.store.index import DocumentRecord, Index, connect
 from assistant.store.keyword import KeywordIndex
+from assistant.text.entities import EntityTagger
 
 
 class Assistant:
@@ -38,6 +39,7 @@ class Assistant:
         self.answerer = answerer
         self._answerers: dict[str, Answerer] = {answerer.mode: answerer}
         self._keywords: KeywordIndex | None = None
+        self.tagger = EntityTagger()
         self.reranker = SentenceReranker(
             index,
             keywords=lambda: self.keywords,
@@ -60,6 +62,7 @@ class Assistant:
             chunk_overlap=self.settings.chunk_overlap,
             max_file_bytes=self.settings.max_file_bytes,
             progress=progress,
+            tagger=self.tagger if self.settings.entities else None,
         )
         if report.changed or not self._keyword_folder().exists():
             self._keywords = self._build_keywords()

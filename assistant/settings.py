@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     chunk_size: int = Field(110, gt=0)
     chunk_overlap: int = Field(25, ge=0)
 
+    # Named entities (spaCy en_core_web_sm) at ingest, for answer types ("when" wants a DATE).
+    entities: bool = True
+
     # Embedding.
     embed_batch_size: int = Field(64, gt=0)
 

@@ -68,14 +68,22 @@ def test_a_why_question_prefers_a_sentence_that_gives_a_cause(question: str, sen
     assert holds_answer(wanted_answer(question), sentence, question) == fits_it
 
 
-def test_the_cause_the_article_gives_leads_the_answer(seed_assistant) -> None:
-    answer = seed_assistant.ask(
-        "What drove the momentum in bilateral cooperation and exchanges between the two countries?"
+def test_a_when_question_is_answered_with_a_sentence_holding_a_date(tmp_path: Path, embedder) -> None:
+    """Behaviour, not a tuned output: "when" wants a DATE, and the answer quotes the sentence that has one."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "library.txt").write_text(
+        "---\ntitle: Council backs new library\noutlet: Town Gazette\n---\n"
+        "The town council voted 5-2 on Tuesday night to approve the new public library on Main Street.\n\n"
+        "Supporters packed the hall for the vote on the new library.\n\n"
+        "The new library is expected to open in September 2026, the mayor said.\n",
+        encoding="utf-8",
     )
-    # The Korea Herald: "... an effort driven by their leader-to-leader diplomacy ...".
-    assert "driven by their leader-to-leader diplomacy" in answer.answer.split("\n")[0]
-    assert answer.citations[0].doc_id == HERALD
-    _offsets_hold(seed_assistant, answer)
+    assistant = make_assistant(tmp_path / "store", embedder)
+    assistant.ingest([corpus])
+    answer = assistant.ask("When is the new library expected to open?")
+    assert not answer.abstained
+    assert "September 2026" in answer.answer.split("\n")[0]
 
 
 def test_a_comparison_puts_each_outlets_wording_side_by_side(seed_assistant) -> None:

@@ -121,7 +121,15 @@ class ExtractiveAnswerer:
             return []
         wanted = wanted_answer(question)
         ranked = sorted(
-            ((s.score + self.type_bonus * holds_answer(wanted, s.sentence.text, question), s, p) for s, p in pool),
+            (
+                (
+                    s.score
+                    + self.type_bonus * holds_answer(wanted, s.sentence.text, question, s.sentence.entities or None),
+                    s,
+                    p,
+                )
+                for s, p in pool
+            ),
             key=lambda item: -item[0],
         )
         floor = ranked[0][0] - self.margin

@@ -18,10 +18,11 @@ from assistant.ingest.chunking import Chunk, chunk_article
 from assistant.ingest.quotes import find_quotes
 from assistant.store.embedding import Embedder
 from assistant.store.index import DocumentRecord, Index, SentenceRecord
+from assistant.text.entities import EntityTagger
 from assistant.text.sentences import split_sentences
 
 # Bump when cleaning or chunking changes, so that the next ingest redoes every document.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 
 Progress = Callable[[int, int, str], None]
 
@@ -95,8 +96,9 @@ def ingest(
     chunk_overlap: int,
     max_file_bytes: int,
     progress: Progress | None = None,
+    tagger: EntityTagger | None = None,
 ) -> IngestReport:
-    """Bring the index in step with the given files and folders."""
+    """Bring the index in step with the given files and folders (``tagger``: named entities)."""
     files, missing, folders = find_files(paths)
     report = IngestReport(skipped=list(missing))
     existing = {record.doc_id: record for record in index.document_records()}
@@ -112,7 +114,9 @@ def ingest(
             report.skipped.append((str(path), f"same document id {doc_id!r} as {seen[doc_id]}"))
             continue
         try:
-            item = _prepare(path, root, existing.get(doc_id), embedder, chunk_size, chunk_overlap, max_file_bytes)
+            item = _prepare(
+                path, root, existing.get(doc_id), embedder, chunk_size, chunk_overlap, max_file_bytes, tagger
+            )
         except ArticleError as error:
             report.skipped.append((str(path), str(error)))
             seen[doc_id] = path  # a broken file keeps its indexed version, never removed
@@ -161,6 +165,7 @@ def _prepare(
     chunk_size: int,
     chunk_overlap: int,
     max_file_bytes: int,
+    tagger: EntityTagger | None = None,
 ) -> _Prepared | None:
     """Read, chunk and embed one file; None when the indexed version is up to date."""
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -172,12 +177,13 @@ def _prepare(
     article = read_article(path, root, max_file_bytes)
     chunks = chunk_article(article, chunk_size, chunk_overlap)
     quotes = find_quotes(article.text)
+    entities = tagger.entities([article.text])[0] if tagger is not None else []
     sentences = []
     for span in split_sentences(article.text):
         speaker = next((q.speaker for q in quotes if q.start < span.end and span.start < q.end), None)
-        sentences.append(
-            SentenceRecord(article.doc_id, span.start, span.end, article.text[span.start : span.end], speaker)
-        )
+        inside = tuple((e.label, e.text) for e in entities if span.start <= e.start and e.end <= span.end)
+        text = article.text[span.start : span.end]
+        sentences.append(SentenceRecord(article.doc_id, span.start, span.end, text, speaker, inside))
     chunk_speakers = [
         sorted({q.speaker for q in quotes if q.start < chunk.end and chunk.start < q.end}) for chunk in chunks
     ]

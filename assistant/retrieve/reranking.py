@@ -132,7 +132,7 @@ class SentenceReranker:
                     score += self.overlap_weight * coverage(weights, terms_of(record.text))
                 if asked and record.speaker == asked:
                     score += self.speaker_bonus
-                if holds_answer(expected, record.text, query.text):
+                if holds_answer(expected, record.text, query.text, record.entities or None):
                     score += self.answer_type_bonus
                     holds = True
                 score -= penalty

@@ -3,7 +3,7 @@
 One logical index is three collections sharing a name prefix:
 
 - ``NAME``            chunks (the passages retrieval ranks), with offsets and metadata;
-- ``NAME.sentences``  each sentence of each article with its speaker, for reranking and
+- ``NAME.sentences``  each sentence of each article with its speaker and named entities, for reranking and
                       for extractive answers;
 - ``NAME.documents``  one record per article: the cleaned text (what offsets refer to),
                       metadata and the fingerprint that makes ingest incremental;
@@ -53,6 +53,8 @@ class SentenceRecord:
     end: int
     text: str
     speaker: str | None = None
+    # (label, text) of each named entity in the sentence: ("DATE", "March 2024"), ...
+    entities: tuple[tuple[str, str], ...] = ()
 
     @property
     def sentence_id(self) -> str:
@@ -199,6 +201,7 @@ class Index:
                     end=int(meta["end"]),
                     text=text,
                     speaker=meta.get("speaker") or None,
+                    entities=tuple((label, value) for label, value in json.loads(meta.get("entities") or "[]")),
                 ),
                 list(map(float, vector)),
             )
@@ -313,7 +316,13 @@ def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
 
 
 def _sentence_meta(sentence: SentenceRecord) -> dict[str, Any]:
-    return {"doc_id": sentence.doc_id, "start": sentence.start, "end": sentence.end, "speaker": sentence.speaker or ""}
+    return {
+        "doc_id": sentence.doc_id,
+        "start": sentence.start,
+        "end": sentence.end,
+        "speaker": sentence.speaker or "",
+        "entities": json.dumps([list(entity) for entity in sentence.entities]),
+    }
 
 
 def _record_meta(record: DocumentRecord) -> dict[str, Any]:

@@ -3,16 +3,23 @@
 One detector for every step: the reranker favours sentences that hold the kind of answer
 asked for, and the extractive answerer prefers them among close candidates.
 
-- ``number``: "how many / how much / how long / what percentage"; a sentence holds one when
-  it has a number the question does not.
-- ``time``: "when / what year / since when"; a date, weekday, month or year not in the question.
-- ``cause``: "why / what caused / what led to"; a sentence stating a cause ("because", "due to").
-- ``noun``: "what agreement / which city"; a sentence holding that noun (stemmed).
+- ``number``: "how many / how much / what percentage": a CARDINAL, MONEY, QUANTITY or PERCENT;
+- ``time``: "when / what year / since when": a DATE or TIME;
+- ``person``: "who / which leader": a PERSON (or an ORG or NORP: "who" may be a body);
+- ``place``: "where / which country": a GPE, LOC or FAC;
+- ``organisation``: "which company / which team": an ORG;
+- ``cause``: "why / what caused / what led to": a sentence stating a cause ("because", "due to");
+- ``noun``: "what agreement": a sentence holding that noun (stemmed).
+
+A sentence holds the answer when it has an entity of a wanted label (named entities come from
+ingest, ``text/entities.py``) that the question does not already mention; without entities,
+numbers and dates are recognised by pattern.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.text.words import stem, terms
@@ -25,7 +32,28 @@ _ASKS_CAUSE = re.compile(
     r"^\s*(?:and\s+)?why\b|\bwhat (?:is |was )?(?:caused|causes|causing|led to|leads to"
     r"|prompted|triggered|fuell?ed|spurred|behind)\b|\bfor what reason\b"
 )
+_ASKS_LENGTH = re.compile(r"\bhow (?:long|old)\b")
+_ASKS_PERSON = re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose)\b|\b(?:who|whom) (?:is|was|will|did|has|had)\b")
+_ASKS_PLACE = re.compile(r"^\s*(?:and\s+)?where\b|\bin what place\b")
 _ASKS_NOUN = re.compile(r"\b(?:what|which)\s+([a-z][a-z-]+)\b")
+# The noun of "which X" / "what X" that tells the kind of entity wanted.
+_NOUN_KINDS = {
+    "person": "person people man woman men women leader president minister actor actress singer player star "
+    "author writer director official politician candidate senator governor ceo coach athlete rapper musician",
+    "place": "country countries city cities state states nation town region place island continent capital "
+    "county province",
+    "organisation": "company companies organization organisation team group agency party network brand band "
+    "university college firm airline retailer bank league club",
+}
+_KIND_OF_NOUN = {noun: kind for kind, nouns in _NOUN_KINDS.items() for noun in nouns.split()}
+LABELS = {
+    "number": frozenset({"CARDINAL", "MONEY", "QUANTITY", "PERCENT"}),
+    "length": frozenset({"DATE", "TIME", "QUANTITY", "CARDINAL"}),
+    "time": frozenset({"DATE", "TIME"}),
+    "person": frozenset({"PERSON", "ORG", "NORP"}),
+    "place": frozenset({"GPE", "LOC", "FAC"}),
+    "organisation": frozenset({"ORG"}),
+}
 _NOT_FOCUS = frozenset(
     "is are was were do does did has have had will would can could should may might about kind sort type".split()
 )
@@ -50,31 +78,54 @@ class Wanted:
     kind: str
     noun: str = ""
 
+    @property
+    def labels(self) -> frozenset[str]:
+        """The entity labels an answer of this kind carries (empty for cause and noun)."""
+        return LABELS.get(self.kind, frozenset())
+
 
 def wanted_answer(question: str) -> Wanted | None:
     """What kind of answer the question wants, or None when it does not say."""
     lowered = question.lower()
+    if _ASKS_LENGTH.search(lowered):
+        return Wanted("length")
     if _ASKS_NUMBER.search(lowered):
         return Wanted("number")
     if _ASKS_TIME.search(lowered):
         return Wanted("time")
     if _ASKS_CAUSE.search(lowered):
         return Wanted("cause")
+    if _ASKS_PERSON.search(lowered):
+        return Wanted("person")
+    if _ASKS_PLACE.search(lowered):
+        return Wanted("place")
     focus = _ASKS_NOUN.search(lowered)
+    if focus and focus.group(1) in _KIND_OF_NOUN:
+        return Wanted(_KIND_OF_NOUN[focus.group(1)])
     if focus and focus.group(1) not in _NOT_FOCUS and not focus.group(1).endswith("s"):
         return Wanted("noun", stem(focus.group(1)))
     return None
 
 
-def holds_answer(wanted: Wanted | None, sentence: str, question: str) -> bool:
-    """Whether the sentence holds the kind of answer wanted (and not only the question's own words)."""
+def holds_answer(
+    wanted: Wanted | None, sentence: str, question: str, entities: Sequence[tuple[str, str]] | None = None
+) -> bool:
+    """Whether the sentence holds the kind of answer wanted, beyond what the question itself says.
+
+    ``entities`` are the sentence's (label, text) named entities; None when it was not tagged.
+    """
     if wanted is None:
         return False
-    if wanted.kind == "number":
+    if wanted.labels and entities is not None:
+        asked = question.lower()
+        return any(label in wanted.labels and text.lower() not in asked for label, text in entities)
+    if wanted.kind in ("number", "length"):
         return bool(set(_NUMBER.findall(sentence)) - set(_NUMBER.findall(question)))
     if wanted.kind == "time":
         said = {m.group(0).lower() for m in _TIME.finditer(sentence)}
         return bool(said - {m.group(0).lower() for m in _TIME.finditer(question)})
     if wanted.kind == "cause":
         return bool(_CAUSE.search(sentence))
-    return wanted.noun in terms(sentence).words
+    if wanted.kind == "noun":
+        return wanted.noun in terms(sentence).words
+    return False
