@@ -287,6 +287,8 @@ def chat_command(settings: Any, filters: Any, top_k: int | None) -> None:
         except Exception as error:  # one failed turn does not end the conversation
             click.echo(f"error: {_first_line(error)}", err=True)
             continue
+        if final.searched and final.searched != question:
+            click.echo(f"(searched as: {final.searched})\n")
         history.append(Turn(question, final))
 
 

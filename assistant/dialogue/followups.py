@@ -1,9 +1,12 @@
 """Follow-up questions: turning "And what did Yoon say?" into a question that stands alone.
 
-The extractive rule carries the previous turn's topic and people into the new question: a
-person pronoun ("he", "his") becomes the person the previous question was about, "it" the
-thing it named, and a question that leaves its topic out ("And what did Yoon say?") gets the
-previous topic ("... about the 1998 declaration?"). LLM modes ask the model with
+A question is rewritten only when it cannot stand alone: a pronoun with no name in the
+question to resolve it, or no topic of its own ("And what did Yoon say?", "What about
+Yoon?"). A self-contained question is searched as asked, history or not. The extractive rule
+then carries the previous turn's people and topic in: a person pronoun ("he", "his") becomes
+the person the previous question was about, "it" the thing it named, "they" its people, and
+only a question without a topic of its own gets the previous topic ("... about the 1998
+declaration?"). LLM modes ask the model with
 ``prompts/condense.txt`` and fall back to the rule when its reply is empty or does not look
 like a question about this conversation.
 """
@@ -22,7 +25,7 @@ _LEAD = re.compile(r"^(?:and|but|so|also|then|ok(?:ay)?|well|now|in that case)\b
 _WHAT_ABOUT = re.compile(r"^(?:and\s+)?(?:what|how)\s+about\s+(?P<x>.+?)\s*\??$", re.IGNORECASE)
 _PERSON_PRONOUN = re.compile(r"\b(?:he|she|him)\b", re.IGNORECASE)
 _POSSESSIVE_PRONOUN = re.compile(r"\b(?:his|her)\b", re.IGNORECASE)
-_THING_PRONOUN = re.compile(r"\b(?:it|its|that|there|they|them|their|those|these)\b", re.IGNORECASE)
+_THEY = re.compile(r"\b(?:they|them)\b", re.IGNORECASE)
 _IT = re.compile(r"\b(?:it|that)\b(?!\s+(?:was|is|the|a|an)\b)", re.IGNORECASE)
 _TAIL = re.compile(r"\s(?P<tail>(?:about|regarding|concerning)\s+.+?)\s*\??$", re.IGNORECASE)
 _AUX = re.compile(
@@ -38,7 +41,7 @@ _QUESTION_WORDS = frozenset(
     can could should may might and but so also then the a an of to in on at for by with about from as
     it its that this these those there they them their he she him his her one ones i you we me us
     say said says tell told respond responded answer answered think thought describe described
-    first time many much""".split()
+    many much""".split()
 )
 _GARBAGE = re.compile(r"\b(?:sorry|as an ai|i cannot|i can't|language model|standalone question)\b", re.IGNORECASE)
 
@@ -49,12 +52,12 @@ def previous_question(history: Sequence[Turn]) -> str | None:
 
 
 def is_follow_up(question: str) -> bool:
-    """Whether a question leans on the previous turn (a leading "and", a pronoun, no topic of its own)."""
-    if _LEAD.match(question) or _WHAT_ABOUT.match(question):
+    """Whether a question cannot stand alone: "what about X", no topic of its own, or a pronoun
+    with no name in the question to resolve it."""
+    if _WHAT_ABOUT.match(question) or _elliptical(question):
         return True
-    if _PERSON_PRONOUN.search(question) or _POSSESSIVE_PRONOUN.search(question) or _THING_PRONOUN.search(question):
-        return True
-    return not _entities(question) and len(_content_words(question)) < 3
+    pronoun = _PERSON_PRONOUN.search(question) or _POSSESSIVE_PRONOUN.search(question) or _THEY.search(question)
+    return bool(pronoun or _IT.search(question)) and not _entities(question)
 
 
 def carry_over(question: str, previous: str) -> str:
@@ -74,8 +77,8 @@ def carry_over(question: str, previous: str) -> str:
     if person and not _entities(text):
         text = _PERSON_PRONOUN.sub(person, text)
         text = _POSSESSIVE_PRONOUN.sub(f"{person}'s", text)
-    if not _needs_topic(text):
-        return text
+    if not _elliptical(text):
+        return _resolve_things(text, previous, subject)
     tail = _TAIL.search(previous)
     if tail and not re.search(r"\babout\b", text, re.IGNORECASE):
         return f"{text.rstrip(' ?')} {tail.group('tail')}?"
@@ -146,8 +149,23 @@ def usable_rewrite(text: str, question: str, history: Sequence[Turn]) -> bool:
     return all(part.lower() in known for entity in _entities(line) for part in entity.split() if len(part) > 2)
 
 
-def _needs_topic(text: str) -> bool:
-    return bool(_THING_PRONOUN.search(text)) or len(_content_words(text) - {e.lower() for e in _entities(text)}) < 3
+def _elliptical(text: str) -> bool:
+    """No topic of its own: no content word that is not a name ("And what did Yoon say?")."""
+    names = {part.lower() for entity in _entities(text) for part in entity.split()}
+    return not (_content_words(text) - names)
+
+
+def _resolve_things(text: str, previous: str, subject: str | None) -> str:
+    """A question with its own topic: only "it" and "they" are replaced, nothing is appended."""
+    if _entities(text):
+        return text
+    thing = _thing(previous, subject)
+    if thing and _IT.search(text):
+        text = _IT.sub(thing, text, count=1)
+    people = [e for e in _entities(previous) if e != thing and not e.lower().startswith("the ")]
+    if people and _THEY.search(text):
+        text = _THEY.sub(" and ".join(people[:2]), text, count=1)
+    return text
 
 
 def _content_words(text: str) -> set[str]:
