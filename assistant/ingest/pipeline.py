@@ -22,7 +22,7 @@ from assistant.text.entities import EntityTagger
 from assistant.text.sentences import split_sentences
 
 # Bump when cleaning or chunking changes, so that the next ingest redoes every document.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 
 Progress = Callable[[int, int, str], None]
 
@@ -176,8 +176,8 @@ def _prepare(
             return None
     article = read_article(path, root, max_file_bytes)
     chunks = chunk_article(article, chunk_size, chunk_overlap)
-    quotes = find_quotes(article.text)
     entities = tagger.entities([article.text])[0] if tagger is not None else []
+    quotes = find_quotes(article.text, [(e.label, e.text) for e in entities] if tagger is not None else None)
     sentences = []
     for span in split_sentences(article.text):
         speaker = next((q.speaker for q in quotes if q.start < span.end and span.start < q.end), None)

@@ -32,7 +32,8 @@ _TITLES = frozenset(
     Defense Defence Finance Trade Economy Interior Unification State Treasury Cabinet Lawmaker
     Lord Lady Sir Dame Sheikh Crown Founder Coach Captain Executive Officer""".split()
 )
-# Capitalised words that open sentences, and others that are not people (places, outlets, days).
+# Capitalised words that open sentences, and others that are never people (groups, days).
+# Places and outlets are told apart from people by the named-entity tagger (PERSON).
 _OPENERS = frozenset(
     """The This That These Those It Its They Their We Our I He She His Her You But And Or So Then
     When While After Before During Meanwhile However Also In On At As For With Without From To
@@ -44,12 +45,8 @@ _NOT_NAMES = _OPENERS | frozenset(
     Sources Reports Observers Residents Lawmakers Leaders People Ministry Government Office Party
     Administration Agency Committee Council Court Parliament Congress Senate House Department
     Assembly Summit Declaration Agreement Group Union Company News Times Post Herald Journal
-    Press Reuters AP AFP Yonhap Kyodo Xinhua Bloomberg Seoul Tokyo Osaka Busan Korea Korean
-    Koreans Japan Japanese South North East West US USA America American Americans China Chinese
-    Beijing Washington Pyongyang Moscow Russia Russian Europe European EU UN NATO Taiwan Ukraine
-    Ukrainian Kyiv Britain British UK London Paris France French Germany German Berlin India
-    Indian Asia Asian Pacific Israel Gaza Iran Camp Monday Tuesday Wednesday Thursday Friday
-    Saturday Sunday January February March July September October November December""".split()
+    Press Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March July
+    September October November December""".split()
 )
 _VERBS = (
     r"(?:said|says|say|added|adds|reiterated|clarified|emphasi[sz]ed|stressed|noted|stated|told|"
@@ -62,7 +59,8 @@ _ADVERB = (  # "also said", "has said", "reportedly said" (but not "family said"
     r"(?:also|later|then|further|again|once|earlier|previously|has|had|have"
     r"|(?!(?:fami|a|ra|supp)ly\b)[a-z]+ly)"
 )
-_TOKEN = r"(?:(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Prof|Lt|Col|Jr|Sr)\.|[A-Z]\.|[A-Z][\w'’\-]*)"
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"  # Latin capitals, accented ones included ("Élisabeth")
+_TOKEN = rf"(?:(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Prof|Lt|Col|Jr|Sr)\.|[{_UPPER}]\.|[{_UPPER}][\w'’\-]*)"
 _NAME = rf"(?<![\w'’.\-]){_TOKEN}(?:[ \t]+{_TOKEN}){{0,6}}"
 _LOWER_TITLE = (
     r"(?:(?:[a-z]+[ \t]+){0,2}?(?:president|prime minister|minister|chancellor|premier|"
@@ -77,6 +75,7 @@ _PARTICIPLE = re.compile(  # "Yoon welcomed the visit, saying ..."
     rf"{_SUBJECT}(?:[ \t]+{_ADVERB})?[ \t]+[a-z]+\b[^.!?\n\"“”]*?,[ \t]+"
     r"(?:saying|adding|noting|stressing|arguing|warning|insisting)\b"
 )
+_PLACE_LABELS = frozenset({"GPE", "LOC", "NORP", "FAC"})
 _HONORIFICS = frozenset("Mr Mrs Ms Dr Prof Sir Lady Lord Dame".split())
 _JOINT = re.compile(rf"(?P<other>{_NAME})[ \t]+and[ \t]+(?:[a-z]+[ \t]+)?$")
 _NAME_RE = re.compile(_NAME)
@@ -93,21 +92,27 @@ _ASKS_STATEMENT = re.compile(
 )
 
 
-def people(text: str) -> dict[str, str]:
-    """Map of every way a person is referred to (lower-case) to the full name."""
+def people(text: str, entities: Iterable[tuple[str, str]] | None = None) -> dict[str, str]:
+    """Map of every way a person is referred to (lower-case) to the full name.
+
+    ``entities`` are the (label, text) named entities the tagger found; when given, a one-word
+    name counts only if the tagger saw it in a PERSON ("Brussels said" is no person), and a
+    longer one only if it is not a place ("South Korea said").
+    """
+    person_words = None if entities is None else _NameEvidence(entities)
     lower_words = set(re.findall(r"\b[a-z][a-z'’\-]*", text))
     mentions: list[tuple[str, str, str]] = []  # (mention, name, title)
     candidates: list[str] = []  # name-like sequences, to find the longest form of a name
     for match in _NAME_RE.finditer(text):
         name, title = _split_title(match.group())
-        if _is_name(name):
+        if _is_name(name, evidence=person_words):
             candidates.append(name)
             if title:
                 mentions.append((_mention(match.group()), name, title))
     for pattern in (_SUBJECT_VERB, _VERB_SUBJECT, _ACCORDING, _PARTICIPLE):
         for match in pattern.finditer(text):
             name, title = _split_title(match.group("subj"))
-            if _is_name(name, None if title else lower_words):
+            if _is_name(name, None if title else lower_words, person_words):
                 mentions.append((_mention(match.group("subj")), name, title))
     names = list(dict.fromkeys(name for _, name, _ in mentions))
     forms = sorted(dict.fromkeys(candidates + names), key=lambda n: -len(n.split()))
@@ -137,9 +142,12 @@ def people(text: str) -> dict[str, str]:
     return mapping
 
 
-def find_quotes(text: str) -> list[Quote]:
-    """Every attributed statement in an article's cleaned text, in text order."""
-    known = people(text)
+def find_quotes(text: str, entities: Iterable[tuple[str, str]] | None = None) -> list[Quote]:
+    """Every attributed statement in an article's cleaned text, in text order.
+
+    ``entities``: the article's (label, text) named entities, when the tagger ran (see ``people``).
+    """
+    known = people(text, entities)
     quotes: list[Quote] = []
     last_speaker: str | None = None
     previous_attributed = False
@@ -213,10 +221,26 @@ def _split_title(sequence: str) -> tuple[str, str]:
     return " ".join(name).rstrip("."), " ".join(title)
 
 
-def _is_name(name: str, lower_words: set[str] | None = None) -> bool:
-    """Whether a title-free capitalised sequence can be a person's name."""
+class _NameEvidence:
+    """What the tagger says of names: the words of PERSON entities, and the places."""
+
+    def __init__(self, entities: Iterable[tuple[str, str]]) -> None:
+        entities = list(entities)
+        self.person_words = {w.rstrip(".") for label, text in entities if label == "PERSON" for w in text.split()}
+        self.places = {text for label, text in entities if label in _PLACE_LABELS}
+
+    def admits(self, tokens: list[str]) -> bool:
+        if len(tokens) == 1:
+            return tokens[0].rstrip(".") in self.person_words
+        return " ".join(tokens) not in self.places
+
+
+def _is_name(name: str, lower_words: set[str] | None = None, evidence: _NameEvidence | None = None) -> bool:
+    """Whether a title-free capitalised sequence can be a person's name (``evidence``: the tagger's)."""
     tokens = name.split()
     if not tokens:
+        return False
+    if evidence is not None and not evidence.admits(tokens):
         return False
     if all(token.rstrip(".") in _TITLES for token in tokens):
         return False
