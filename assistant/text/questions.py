@@ -7,7 +7,7 @@ asked for, and the extractive answerer prefers them among close candidates.
 - ``time``: "when / what year / since when": a DATE or TIME;
 - ``person``: "who / which leader": a PERSON (or an ORG or NORP: "who" may be a body);
 - ``place``: "where / which country": a GPE, LOC or FAC;
-- ``organisation``: "which company / which team": an ORG;
+- ``organisation``: "which company / which team": an ORG; ``work``: "which film": a WORK_OF_ART;
 - ``cause``: "why / what caused / what led to": a sentence stating a cause ("because", "due to");
 - ``noun``: "what agreement": a sentence holding that noun (stemmed).
 
@@ -24,9 +24,7 @@ from dataclasses import dataclass
 
 from assistant.text.words import stem, terms
 
-_ASKS_NUMBER = re.compile(
-    r"\bhow (?:many|much|long|often|old)\b|\bwhat (?:number|percentage|share|amount)\b|\bnumber of\b"
-)
+_ASKS_NUMBER = re.compile(r"\bhow (?:many|much|often)\b|\bwhat (?:number|percentage|share|amount)\b")
 _ASKS_TIME = re.compile(r"^\s*(?:and\s+)?when\b|\bwhat (?:year|date|day|month|time)\b|\bsince when\b")
 _ASKS_CAUSE = re.compile(
     r"^\s*(?:and\s+)?why\b|\bwhat (?:is |was )?(?:caused|causes|causing|led to|leads to"
@@ -36,14 +34,18 @@ _ASKS_LENGTH = re.compile(r"\bhow (?:long|old)\b")
 _ASKS_PERSON = re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose)\b|\b(?:who|whom) (?:is|was|will|did|has|had)\b")
 _ASKS_PLACE = re.compile(r"^\s*(?:and\s+)?where\b|\bin what place\b")
 _ASKS_NOUN = re.compile(r"\b(?:what|which)\s+([a-z][a-z-]+)\b")
+# "which Republican presidential candidate": the kind noun may follow a few modifiers.
+_ASKS_NOUN_PHRASE = re.compile(r"\b(?:what|which)((?:\s+[\w'’-]+){1,4})")
 # The noun of "which X" / "what X" that tells the kind of entity wanted.
 _NOUN_KINDS = {
     "person": "person people man woman men women leader president minister actor actress singer player star "
-    "author writer director official politician candidate senator governor ceo coach athlete rapper musician",
+    "author writer director official politician candidate senator governor ceo coach athlete rapper musician member",
     "place": "country countries city cities state states nation town region place island continent capital "
     "county province",
     "organisation": "company companies organization organisation team group agency party network brand band "
-    "university college firm airline retailer bank league club",
+    "university college school firm airline retailer bank league club union automaker manufacturer",
+    "time": "year month day date week decade",
+    "work": "movie film show series book song album novel",
 }
 _KIND_OF_NOUN = {noun: kind for kind, nouns in _NOUN_KINDS.items() for noun in nouns.split()}
 LABELS = {
@@ -53,6 +55,7 @@ LABELS = {
     "person": frozenset({"PERSON", "ORG", "NORP"}),
     "place": frozenset({"GPE", "LOC", "FAC"}),
     "organisation": frozenset({"ORG"}),
+    "work": frozenset({"WORK_OF_ART"}),
 }
 _NOT_FOCUS = frozenset(
     "is are was were do does did has have had will would can could should may might about kind sort type".split()
@@ -99,9 +102,14 @@ def wanted_answer(question: str) -> Wanted | None:
         return Wanted("person")
     if _ASKS_PLACE.search(lowered):
         return Wanted("place")
+    phrase = _ASKS_NOUN_PHRASE.search(lowered)
+    if phrase:
+        for word in phrase.group(1).split():
+            if word in _NOT_FOCUS:
+                break
+            if word in _KIND_OF_NOUN:
+                return Wanted(_KIND_OF_NOUN[word])
     focus = _ASKS_NOUN.search(lowered)
-    if focus and focus.group(1) in _KIND_OF_NOUN:
-        return Wanted(_KIND_OF_NOUN[focus.group(1)])
     if focus and focus.group(1) not in _NOT_FOCUS and not focus.group(1).endswith("s"):
         return Wanted("noun", stem(focus.group(1)))
     return None

@@ -1,0 +1,49 @@
+"""The text toolkit: one stemmer and stop-word list, question types, and the entity tagger."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.text.entities import EntityTagger
+from assistant.text.questions import holds_answer, wanted_answer
+from assistant.text.words import content_words, terms
+
+
+def test_content_words_are_stemmed_without_stop_words() -> None:
+    assert content_words("The leaders were meeting about the agreements") == {"leader", "meet", "agreement"}
+    assert terms("They did not sign 2 deals").negated and "2" in terms("They did not sign 2 deals").numbers
+
+
+@pytest.mark.parametrize(
+    "question,kind",
+    [
+        ("When is the new library expected to open?", "time"),
+        ("In which month will the trial start?", "time"),
+        ("How much money did Japan promise South Korea?", "number"),
+        ("How long did the strike last?", "length"),
+        ("Who is going to be Japan's next prime minister?", "person"),
+        ("Which Republican presidential candidate won the caucuses?", "person"),
+        ("Where did the leaders meet?", "place"),
+        ("Which country hosted the summit?", "place"),
+        ("Which airline operated the flight?", "organisation"),
+        ("Why did the talks stall?", "cause"),
+    ],
+)
+def test_the_kind_of_answer_a_question_wants(question: str, kind: str) -> None:
+    wanted = wanted_answer(question)
+    assert wanted is not None and wanted.kind == kind
+
+
+def test_a_sentence_holds_an_answer_when_it_has_a_new_entity_of_the_wanted_label() -> None:
+    tagger = EntityTagger()
+    question = "When is the new library expected to open?"
+    dated = "The library is expected to open in September 2026, the mayor said."
+    undated = "The council voted to approve the library."
+    wanted = wanted_answer(question)
+    for sentence, holds in ((dated, True), (undated, False)):
+        entities = [(e.label, e.text) for e in tagger.entities([sentence])[0]]
+        assert holds_answer(wanted, sentence, question, entities) == holds
+    # A date the question itself gives is no answer.
+    asked = "When in September 2026 is it expected to open?"
+    entities = [(e.label, e.text) for e in tagger.entities([dated])[0]]
+    assert not holds_answer(wanted_answer(asked), dated, asked, entities)
