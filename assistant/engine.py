@@ -44,11 +44,8 @@ class Assistant:
             index,
             keywords=lambda: self.keywords,
             weights=settings.rank_weights,
-            overlap_weight=settings.rerank_overlap_weight,
-            speaker_bonus=settings.rerank_speaker_bonus,
+            sentence_weights=settings.sentence_weights,
             duplicate_penalty=settings.rerank_duplicate_penalty,
-            missing_name_penalty=settings.rerank_missing_name_penalty,
-            answer_type_bonus=settings.rerank_answer_type_bonus,
         )
 
     # --- the index ---------------------------------------------------------------------

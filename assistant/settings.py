@@ -48,35 +48,50 @@ class Settings(BaseSettings):
     # Abstention: confidence = sigmoid(bias + sum of weight x feature) over the features in
     # assistant/answer/abstention.py; below the threshold the assistant abstains. Both fitted
     # by bench/fit_weights.py on development questions (see BENCHMARKS.md).
-    abstain_weights: dict[str, float] = {"bias": -4.0, "sentence": 6.0, "names": 2.0}
-    abstain_threshold: float = Field(0.5, ge=0, le=1)
+    abstain_weights: dict[str, float] = {
+        "bias": -4.0451,
+        "top": 2.706,
+        "sentence": 0.9294,
+        "terms": 1.2828,
+        "names": 1.5173,
+        "rare_missing": -1.2624,
+    }
+    abstain_threshold: float = Field(0.3168, ge=0, le=1)
     # The least score of a sentence that an extractive answer may quote (a sanity floor).
-    sentence_floor: float = 0.3
+    sentence_floor: float = -4.0
 
-    # Reranking: a sentence scores its cosine similarity to the question plus these terms.
-    # Share of the question's IDF-weighted content words the sentence holds, times this.
-    rerank_overlap_weight: float = 1.0
-    # Added when the question asks what a person said and the sentence is theirs.
-    rerank_speaker_bonus: float = 0.15
-    # Added when the sentence holds the kind of answer asked for (a number, a date, a cause).
-    rerank_answer_type_bonus: float = 0.2
-    # Subtracted from every sentence when a name the question asks about is in no candidate.
-    rerank_missing_name_penalty: float = 0.8
     # A candidate passage scores bias + the sum of weight x feature (features in
     # assistant/retrieve/reranking.py), fitted by bench/fit_weights.py (see BENCHMARKS.md).
     rank_weights: dict[str, float] = {
-        "bias": 0.0,
-        "sentence": 1.0,
-        "sentence2": 0.5,
-        "terms": 1.0,
+        "bias": -5.6296,
+        "dense": 0.8321,
+        "bm25": 2.6426,
+        "rrf": 1.4431,
+        "sentence": 1.7829,
+        "sentence2": 0.7945,
+        "terms": 1.5455,
+        "title": -0.3263,
+        "names": 0.256,
+        "answer_type": 0.5625,
+        "speaker": 0.2883,
+        "rare_missing": -0.6122,
+    }
+    # A sentence scores bias + the sum of weight x feature (SENTENCE_FEATURES in
+    # assistant/retrieve/reranking.py): how likely it holds the answer. Fitted likewise.
+    sentence_weights: dict[str, float] = {
+        "bias": -1.1433,
+        "similarity": 0.5778,
+        "overlap": 0.8462,
+        "answer_type": 1.0669,
+        "speaker": 0.0379,
+        "lead": 0.5559,
+        "passage": 0.1674,
     }
     # Subtracted from a passage whose best sentence an earlier passage already showed.
     rerank_duplicate_penalty: float = 0.5
 
     # Extractive answers: sentences within this margin of the best one are quoted too.
-    answer_margin: float = Field(0.12, ge=0)
-    # Added, when choosing sentences, to one holding the kind of answer asked for.
-    answer_type_bonus: float = 0.25
+    answer_margin: float = Field(2.0, ge=0)
 
     # Answering.
     mode: AnswerMode = "extractive"

@@ -28,6 +28,7 @@ Needs the ``bench`` extra (``pip install -e '.[bench]'``: llama-index-vector-sto
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -514,7 +515,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out["project_chunks"] = sum(record.chunks for record in assistant.documents())
         assistant.retrieve("warm-up", k=1)  # loads the embedding model outside the timed runs
         for name in PROJECT_RETRIEVERS:
-            runs[name] = timed(f"project {name}", lambda name=name: project_run(assistant, name, questions, args.k))
+            runs[name] = timed(f"project {name}", functools.partial(project_run, assistant, name, questions, args.k))
 
     out["halves"] = {}
     for half in halves:

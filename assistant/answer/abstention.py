@@ -8,8 +8,11 @@ unanswerable development questions (``bench/fit_weights.py``; weights and thresh
 - ``sentence``: the best sentence's cosine similarity to the question;
 - ``terms``: the IDF-weighted share of the question's terms the best passage (with title) holds;
 - ``names``: the largest share of the question's names that any candidate passage mentions;
-- ``title``: the largest share of the question's terms that a candidate's title holds;
-- ``agreement``: 1 when dense and keyword retrieval both rank the best passage in their top 3.
+- ``rare_missing``: how rare the rarest question term is that no candidate passage holds.
+
+Title matches and agreement between retrievers were tried and left out: quiz questions are
+written from headlines, so on the development set a title match looked like answerability,
+which says nothing of a reader's question.
 
 The confidence is the model's probability that the articles answer; below the threshold
 the assistant abstains.
@@ -22,8 +25,7 @@ from collections.abc import Mapping, Sequence
 
 from assistant.retrieve.retrievers import Passage
 
-QUESTION_FEATURES = ("top", "sentence", "terms", "names", "title", "agreement")
-AGREEMENT_RANK = 3
+QUESTION_FEATURES = ("top", "sentence", "terms", "names", "rare_missing")
 
 
 def question_features(passages: Sequence[Passage]) -> dict[str, float]:
@@ -31,14 +33,12 @@ def question_features(passages: Sequence[Passage]) -> dict[str, float]:
     if not passages or not passages[0].features:
         return dict.fromkeys(QUESTION_FEATURES, 0.0)
     best = passages[0]
-    ranks = (best.signals.get("dense_rank", math.inf), best.signals.get("bm25_rank", math.inf))
     return {
         "top": best.features["logit"],
         "sentence": max(p.features.get("sentence", 0.0) for p in passages),
         "terms": best.features["terms"],
         "names": max(p.features.get("names", 0.0) for p in passages),
-        "title": max(p.features.get("title", 0.0) for p in passages),
-        "agreement": float(max(ranks) <= AGREEMENT_RANK),
+        "rare_missing": min(p.features.get("rare_missing", 1.0) for p in passages),
     }
 
 

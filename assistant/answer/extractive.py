@@ -26,12 +26,10 @@ from assistant.answer.result import Answer, Citation, abstention
 from assistant.answer.verification import MAX_CITED_CHARS, looks_like_instruction
 from assistant.ingest.quotes import speaker_asked_about
 from assistant.retrieve.retrievers import Passage, ScoredSentence
-from assistant.text.questions import holds_answer, wanted_answer
 from assistant.text.sentences import DATELINE
 from assistant.text.words import stem, terms
 
 SAME_FACT_COVERAGE = 0.6
-TYPE_BONUS = 0.25
 
 
 @dataclass
@@ -56,14 +54,12 @@ class ExtractiveAnswerer:
         abstention: Abstention,
         max_sentences: int = 3,
         margin: float = 0.12,
-        type_bonus: float = TYPE_BONUS,
         threshold: float = 0.3,
     ) -> None:
         self.abstention = abstention
         self.threshold = threshold  # the least score of a sentence that may be quoted
         self.max_sentences = max_sentences
         self.margin = margin
-        self.type_bonus = type_bonus
 
     def answer(self, question: str, passages: list[Passage], searched: str | None = None) -> Answer:
         asked = searched or question
@@ -109,9 +105,9 @@ class ExtractiveAnswerer:
     ) -> list[tuple[ScoredSentence, Passage]]:
         """The best sentences: close to the best one, at least the threshold, no repeats.
 
-        When the question asks what ``speaker`` said, only that speaker's statements count; a
-        sentence holding what the question asks for (a number for "how many", a date for
-        "when", a cause for "why", the noun of "what agreement") ranks higher.
+        When the question asks what ``speaker`` said, only that speaker's statements count.
+        Sentence scores come from the reranker's fitted sentence model, which already favours a
+        sentence holding what the question asks for (a date for "when", a number for "how many").
         """
         pool = [(s, p) for p in passages for s in p.sentences if not looks_like_instruction(s.sentence.text)]
         if speaker:
@@ -119,19 +115,7 @@ class ExtractiveAnswerer:
         pool = [(s, p) for s, p in pool if s.score >= self.threshold]
         if not pool:
             return []
-        wanted = wanted_answer(question)
-        ranked = sorted(
-            (
-                (
-                    s.score
-                    + self.type_bonus * holds_answer(wanted, s.sentence.text, question, s.sentence.entities or None),
-                    s,
-                    p,
-                )
-                for s, p in pool
-            ),
-            key=lambda item: -item[0],
-        )
+        ranked = sorted(((s.score, s, p) for s, p in pool), key=lambda item: -item[0])
         floor = ranked[0][0] - self.margin
         chosen: list[tuple[ScoredSentence, Passage]] = []
         for rank, scored, passage in ranked:

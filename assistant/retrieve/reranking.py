@@ -1,19 +1,23 @@
 """Reranking: each candidate passage scored by a linear model over retrieval features.
 
-No cross-encoder loads offline here. A candidate's sentences are scored against the question
-(cosine similarity of the stored sentence embeddings, plus shared rare words, plus bonuses for
-the asked speaker and for holding the kind of answer asked for); the passage is then scored
-by weights fitted on development questions (``bench/fit_weights.py``, weights in ``Settings``)
-over these features:
+No cross-encoder loads offline here. Passages and their sentences are both scored by linear
+models whose weights are fitted on development questions (``bench/fit_weights.py``, weights in
+``Settings``). A passage's features:
 
 - ``dense``: cosine similarity of the chunk (title and text) to the question;
 - ``bm25``: its BM25 score relative to the best candidate's; ``rrf``: the fused rank score, relative;
 - ``sentence``, ``sentence2``: the cosine similarity of its best and second best sentences;
 - ``terms``: the IDF-weighted share of the question's terms in the chunk and title; ``title``: in the title;
 - ``names``: the share of the question's names the chunk or title mentions;
-- ``answer_type``: a sentence holds the kind of answer asked for; ``speaker``: the asked speaker speaks.
+- ``answer_type``: a sentence holds the kind of answer asked for; ``speaker``: the asked speaker speaks;
+- ``rare_missing``: the IDF of the rarest question term the chunk and title lack, relative to the
+  rarest question term's ("Hindu festival" asked, neither word there: the story is another one).
 
-Near-duplicate passages (overlapping chunks whose best sentence is the same) are pushed down.
+A sentence's features (``SENTENCE_FEATURES``): its cosine ``similarity`` to the question, the
+IDF-weighted ``overlap`` of the question's terms, ``answer_type`` and ``speaker`` as above,
+``lead`` (it opens the article) and its ``passage``'s score. The best sentences are what an
+extractive answer quotes. Near-duplicate passages (overlapping chunks whose best sentence is
+the same) are pushed down.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from assistant.retrieve.retrievers import Passage, Query, ScoredSentence
 from assistant.store.index import Index
 from assistant.store.keyword import KeywordIndex, terms_of
 from assistant.text.questions import holds_answer, wanted_answer
-from assistant.text.words import STOP_WORDS, WORD
+from assistant.text.words import STOP_WORDS, WORD, content_words
 
 PASSAGE_FEATURES = (
     "dense",
@@ -41,7 +45,11 @@ PASSAGE_FEATURES = (
     "names",
     "answer_type",
     "speaker",
+    "rare_missing",
 )
+SENTENCE_FEATURES = ("similarity", "overlap", "answer_type", "speaker", "lead", "passage")
+# Sentences that start within this many characters of the article's start are its lead.
+LEAD_CHARS = 600
 
 _QUESTION_OPENERS = frozenset(
     "what who whom whose which when where why how is are was were do does did can could will would "
@@ -77,26 +85,24 @@ class SentenceReranker:
         index: Index,
         keywords: Callable[[], KeywordIndex | None],
         weights: Mapping[str, float],
-        overlap_weight: float = 1.0,
-        speaker_bonus: float = 0.15,
+        sentence_weights: Mapping[str, float],
         duplicate_penalty: float = 0.5,
-        missing_name_penalty: float = 0.8,
-        answer_type_bonus: float = 0.2,
     ) -> None:
-        unknown = set(weights) - set(PASSAGE_FEATURES) - {"bias"}
-        if unknown:
-            raise ValueError(f"rank weights name unknown features: {', '.join(sorted(unknown))}")
+        for given, known, what in (
+            (weights, PASSAGE_FEATURES, "rank"),
+            (sentence_weights, SENTENCE_FEATURES, "sentence"),
+        ):
+            unknown = set(given) - set(known) - {"bias"}
+            if unknown:
+                raise ValueError(f"{what} weights name unknown features: {', '.join(sorted(unknown))}")
         self.index = index
         self.keywords = keywords
         self.weights = dict(weights)
-        self.answer_type_bonus = answer_type_bonus
-        self.missing_name_penalty = missing_name_penalty
-        self.overlap_weight = overlap_weight
-        self.speaker_bonus = speaker_bonus
+        self.sentence_weights = dict(sentence_weights)
         self.duplicate_penalty = duplicate_penalty
 
     def annotate(self, query: Query, passages: list[Passage]) -> list[Passage]:
-        """Score each passage's sentences (best first) and fill its ``features`` (order kept)."""
+        """Fill each passage's ``features`` and score its sentences, best first (order kept)."""
         if not passages:
             return passages
         by_doc: dict[str, list[tuple]] = {}
@@ -106,53 +112,63 @@ class SentenceReranker:
         asked = speaker_asked_about(query.text, speakers)
         question_vector = np.asarray(query.vector)
         keywords = self.keywords()
+        # The question's content terms, weighted by IDF; "say", "tell", "according" are not
+        # content, though in a small archive they are rare enough to weigh the most.
+        content = content_words(query.text)
         weights = keywords.idf(query.text) if keywords is not None else dict.fromkeys(terms_of(query.text), 1.0)
-        total_weight = sum(weights.values())
-        # A name the question asks about that no candidate passage mentions ("North Korea",
-        # "Fukushima") means the passages are about something else: weaker evidence.
+        weights = {term: weight for term, weight in weights.items() if term in content}
+        rarest = max(weights.values(), default=0.0) or 1.0
         names = question_names(query.text)
-        passage_words = [set(WORD.findall(p.chunk.indexed_text.lower())) for p in passages]
-        missing = [name for name in names if not any(name in words for words in passage_words)]
-        penalty = self.missing_name_penalty if missing else 0.0
         expected = wanted_answer(query.text)
         self._fill_dense(query, passages)
         best_bm25 = max((p.signals.get("bm25", 0.0) for p in passages), default=0.0) or 1.0
         best_rrf = max((p.signals.get("rrf", 0.0) for p in passages), default=0.0) or 1.0
-        for passage, words in zip(passages, passage_words):
+        for passage in passages:
             chunk = passage.chunk
+            words = set(WORD.findall(chunk.indexed_text.lower()))
+            chunk_terms = terms_of(chunk.indexed_text)
             inside = [(r, v) for r, v in by_doc.get(chunk.doc_id, []) if chunk.start <= r.start and r.end <= chunk.end]
-            scored = []
-            similarities = []
-            holds = False
-            for record, vector in inside:
-                similarity = float(np.dot(question_vector, np.asarray(vector)))
-                similarities.append(similarity)
-                score = similarity
-                if total_weight:
-                    score += self.overlap_weight * coverage(weights, terms_of(record.text))
-                if asked and record.speaker == asked:
-                    score += self.speaker_bonus
-                if holds_answer(expected, record.text, query.text, record.entities or None):
-                    score += self.answer_type_bonus
-                    holds = True
-                score -= penalty
-                scored.append(ScoredSentence(record, score, vector))
-            passage.sentences = sorted(scored, key=lambda s: (-s.score, s.sentence.start))
-            top = sorted(similarities, reverse=True) + [0.0, 0.0]
+            sentences = [
+                (
+                    record,
+                    vector,
+                    {
+                        "similarity": float(np.dot(question_vector, np.asarray(vector))),
+                        "overlap": coverage(weights, terms_of(record.text)),
+                        "answer_type": float(holds_answer(expected, record.text, query.text, record.entities or None)),
+                        "speaker": float(bool(asked) and record.speaker == asked),
+                        "lead": float(record.start < LEAD_CHARS),
+                    },
+                )
+                for record, vector in inside
+            ]
+            top = sorted((f["similarity"] for _, _, f in sentences), reverse=True) + [0.0, 0.0]
             passage.features = {
                 "dense": passage.signals.get("dense", 0.0),
                 "bm25": passage.signals.get("bm25", 0.0) / best_bm25,
                 "rrf": passage.signals.get("rrf", 0.0) / best_rrf,
                 "sentence": top[0],
                 "sentence2": top[1],
-                "terms": coverage(weights, terms_of(chunk.indexed_text)),
+                "terms": coverage(weights, chunk_terms),
+                "rare_missing": max((w for term, w in weights.items() if term not in chunk_terms), default=0.0)
+                / rarest,
                 "title": coverage(weights, terms_of(chunk.title)),
                 "names": sum(name in words for name in names) / len(names) if names else 1.0,
-                "answer_type": float(holds),
-                "speaker": float(bool(asked) and any(r.speaker == asked for r, _ in inside)),
+                "answer_type": max((f["answer_type"] for _, _, f in sentences), default=0.0),
+                "speaker": max((f["speaker"] for _, _, f in sentences), default=0.0),
             }
             passage.features["logit"] = self.logit(passage.features)
+            scored = []
+            for record, vector, features in sentences:
+                features["passage"] = passage.features["logit"]
+                scored.append(ScoredSentence(record, self.sentence_logit(features), vector, features))
+            passage.sentences = sorted(scored, key=lambda s: (-s.score, s.sentence.start))
         return passages
+
+    def sentence_logit(self, features: Mapping[str, float]) -> float:
+        """A sentence's score under the fitted sentence weights: how likely it holds the answer."""
+        weighted = sum(self.sentence_weights.get(name, 0.0) * features[name] for name in SENTENCE_FEATURES)
+        return self.sentence_weights.get("bias", 0.0) + weighted
 
     def logit(self, features: Mapping[str, float]) -> float:
         """The passage's score under the fitted weights."""

@@ -57,6 +57,7 @@ class ScoredSentence:
     sentence: SentenceRecord
     score: float
     vector: list[float] = field(default_factory=list, repr=False)
+    features: dict[str, float] = field(default_factory=dict, repr=False)
 
 
 @dataclass
