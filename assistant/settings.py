@@ -49,16 +49,16 @@ class Settings(BaseSettings):
     # assistant/answer/abstention.py; below the threshold the assistant abstains. Both fitted
     # by bench/fit_weights.py on development questions (see BENCHMARKS.md).
     abstain_weights: dict[str, float] = {
-        "bias": -4.0451,
-        "top": 2.706,
-        "sentence": 0.9294,
+        "bias": -4.0449,
+        "top": 2.7058,
+        "sentence": 0.9293,
         "terms": 1.2828,
-        "names": 1.5173,
-        "rare_missing": -1.2624,
+        "names": 1.5172,
+        "rare_missing": -1.2623,
     }
     abstain_threshold: float = Field(0.3168, ge=0, le=1)
     # The least score of a sentence that an extractive answer may quote (a sanity floor).
-    sentence_floor: float = -4.0
+    sentence_floor: float = 0.0
 
     # A candidate passage scores bias + the sum of weight x feature (features in
     # assistant/retrieve/reranking.py), fitted by bench/fit_weights.py (see BENCHMARKS.md).
@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     rerank_duplicate_penalty: float = 0.5
 
     # Extractive answers: sentences within this margin of the best one are quoted too.
-    answer_margin: float = Field(2.0, ge=0)
+    answer_margin: float = Field(0.5, ge=0)
 
     # Answering.
     mode: AnswerMode = "extractive"

@@ -21,7 +21,7 @@ Run on the tuning half only; report on the other half with ``eval`` (BENCHMARKS.
    abstention at most 0.05, half the target) on cross-validated probabilities, so it is not chosen on the
    same predictions it is judged on.
 4. The extractive answer's margin and sentence floor: the pair with the best keyword recall
-   plus document-level citation precision on the answerable questions.
+   plus passage-level citation precision on the answerable questions.
 
 Prints the weights as ``Settings`` fields. Nothing here reads the report half.
 """
@@ -196,7 +196,11 @@ def fit_abstention(assistant, questions: list[dict]) -> tuple[dict, dict, list]:
 
 
 def choose_answer_shape(assistant, retrieved: list) -> dict:
-    """The margin and sentence floor of extractive answers: keyword recall plus citation precision."""
+    """The margin and sentence floor of extractive answers: keyword recall plus citation precision.
+
+    Citation precision at passage level (the cited text holds the relevant quote), so that
+    quoting more sentences to catch the answer is paid for.
+    """
     from assistant.answer.abstention import Abstention
     from assistant.answer.extractive import ExtractiveAnswerer
 
@@ -213,7 +217,8 @@ def choose_answer_shape(assistant, retrieved: list) -> dict:
                     continue
                 answer = answerer.answer(question["question"], passages)
                 recall.append(any(contains(answer.answer, a) for a in question["answer"]))
-                precision += [c.doc_id in question.get("relevant_docs", []) for c in answer.citations]
+                quotes = question.get("relevant", [])
+                precision += [any(contains(c.text, q) for q in quotes) for c in answer.citations]
             results[(margin, floor)] = (float(np.mean(recall)), float(np.mean(precision)) if precision else 0.0)
     best = max(results, key=lambda key: sum(results[key]))
     return {"margin": best[0], "floor": best[1], "grid": {f"{m},{f}": v for (m, f), v in results.items()}}
@@ -252,7 +257,7 @@ def main() -> None:
     print(f"abstention: C={abstention['C']}; cross-validated per C:")
     for c, row in abstention["cv"].items():
         print(f"  C={c}: " + ", ".join(f"{k} {v:.3f}" for k, v in row.items()))
-    print(f"answer shape: margin {shape['margin']}, floor {shape['floor']} (keyword recall, doc precision per pair):")
+    print(f"answer shape: margin {shape['margin']}, floor {shape['floor']} (keyword recall, citation precision):")
     for key, (recall, precision) in shape["grid"].items():
         print(f"  {key}: {recall:.3f}, {precision:.3f}")
     print("\n# Settings")
