@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 7860
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 
 .PHONY: setup browser run test test-quick lint bench clean
 
@@ -13,7 +14,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	# torch first and pinned: it takes the local CPU wheel instead of GBs of CUDA packages.
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[local,test]"
+	# llama-cpp-python builds from source: a portable AVX2 build, since a native one picks up
+	# AVX-512/AMX kernels that crash (SIGSEGV) on virtual machines that report but do not allow them.
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install -q -e ".[local,test]"
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -99,20 +99,29 @@ def folds(items: list, count: int) -> list[tuple[list, list]]:
     return [([q for j, q in enumerate(items) if j % count != f], items[f::count]) for f in range(count)]
 
 
-def fit_ranking(answerable: list[dict]) -> tuple[np.ndarray, float, dict]:
+def fit_rows(groups: list[dict], c: float):
+    """A logistic regression over every row of the given questions."""
+    x = np.array([row["features"] for q in groups for row in q["rows"]])
+    y = np.array([row["label"] for q in groups for row in q["rows"]])
+    return fit_logistic(x, y, c)
+
+
+def cross_validated(groups: list[dict]) -> dict[float, tuple[float, float]]:
+    """Per C: the mean (label MRR, document MRR) on held-out questions, folds by question."""
     report = {}
     for c in C_GRID:
         scores = []
-        for train, test in folds(answerable, FOLDS):
-            x = np.array([row["features"] for q in train for row in q["rows"]])
-            y = np.array([row["label"] for q in train for row in q["rows"]])
-            model = fit_logistic(x, y, c)
+        for train, test in folds(groups, FOLDS):
+            model = fit_rows(train, c)
             scores += [ranking_scores(q, model.coef_[0], float(model.intercept_[0])) for q in test]
         report[c] = (float(np.mean([s[0] for s in scores])), float(np.mean([s[1] for s in scores])))
+    return report
+
+
+def fit_ranking(answerable: list[dict]) -> tuple[np.ndarray, float, dict]:
+    report = cross_validated(answerable)
     best = max(report, key=lambda c: sum(report[c]))
-    x = np.array([row["features"] for q in answerable for row in q["rows"]])
-    y = np.array([row["label"] for q in answerable for row in q["rows"]])
-    model = fit_logistic(x, y, best)
+    model = fit_rows(answerable, best)
     return model.coef_[0], float(model.intercept_[0]), {"C": best, "cv": report}
 
 
@@ -148,19 +157,9 @@ def fit_sentences(assistant, questions: list[dict]) -> tuple[dict, dict]:
         ]
         if any(r["label"] for r in labelled):
             rows.append({"rows": [{**r, "doc": r["label"]} for r in labelled]})
-    report = {}
-    for c in C_GRID:
-        scores = []
-        for train, test in folds(rows, FOLDS):
-            x = np.array([r["features"] for q in train for r in q["rows"]])
-            y = np.array([r["label"] for q in train for r in q["rows"]])
-            model = fit_logistic(x, y, c)
-            scores += [ranking_scores(q, model.coef_[0], float(model.intercept_[0]))[0] for q in test]
-        report[c] = float(np.mean(scores))
+    report = {c: first for c, (first, _) in cross_validated(rows).items()}
     best = max(report, key=lambda c: report[c])
-    x = np.array([r["features"] for q in rows for r in q["rows"]])
-    y = np.array([r["label"] for q in rows for r in q["rows"]])
-    model = fit_logistic(x, y, best)
+    model = fit_rows(rows, best)
     weights = {"bias": round(float(model.intercept_[0]), 4)}
     weights |= {name: round(float(w), 4) for name, w in zip(SENTENCE_FEATURES, model.coef_[0])}
     return weights, {"C": best, "questions": len(rows), "cv_answer_mrr": report}

@@ -26,10 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant.engine import build_assistant  # noqa: E402
 from assistant.ingest.articles import parse_article, read_article  # noqa: E402
-from assistant.ingest.chunking import chunk_article, split_sentences  # noqa: E402
+from assistant.ingest.chunking import chunk_article  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.store.embedding import Embedder  # noqa: E402
 from assistant.store.index import DocumentRecord, SentenceRecord, fingerprint  # noqa: E402
+from assistant.text.sentences import split_sentences  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 QUESTIONS = [
