@@ -49,43 +49,41 @@ class Settings(BaseSettings):
     # assistant/answer/abstention.py; below the threshold the assistant abstains. Both fitted
     # by bench/fit_weights.py on development questions (see BENCHMARKS.md).
     abstain_weights: dict[str, float] = {
-        "bias": -4.0449,
-        "top": 2.7058,
-        "sentence": 0.9293,
-        "terms": 1.2828,
-        "names": 1.5172,
-        "rare_missing": -1.2623,
+        "bias": -4.0755,
+        "top": 2.6963,
+        "sentence": 0.9396,
+        "terms": 1.3335,
+        "names": 1.5159,
+        "rare_missing": -1.2671,
     }
-    abstain_threshold: float = Field(0.3168, ge=0, le=1)
-    # The least score of a sentence that an extractive answer may quote (a sanity floor).
-    sentence_floor: float = 0.0
+    abstain_threshold: float = Field(0.3116, ge=0, le=1)
 
     # A candidate passage scores bias + the sum of weight x feature (features in
     # assistant/retrieve/reranking.py), fitted by bench/fit_weights.py (see BENCHMARKS.md).
     rank_weights: dict[str, float] = {
-        "bias": -5.6296,
-        "dense": 0.8321,
-        "bm25": 2.6426,
-        "rrf": 1.4431,
-        "sentence": 1.7829,
-        "sentence2": 0.7945,
-        "terms": 1.5455,
-        "title": -0.3263,
-        "names": 0.256,
-        "answer_type": 0.5625,
-        "speaker": 0.2883,
-        "rare_missing": -0.6122,
+        "bias": -5.6246,
+        "dense": 0.8297,
+        "bm25": 2.6517,
+        "rrf": 1.4452,
+        "sentence": 1.783,
+        "sentence2": 0.7857,
+        "terms": 1.5329,
+        "title": -0.3274,
+        "names": 0.2617,
+        "answer_type": 0.5647,
+        "speaker": -0.0849,
+        "rare_missing": -0.6162,
     }
     # A sentence scores bias + the sum of weight x feature (SENTENCE_FEATURES in
     # assistant/retrieve/reranking.py): how likely it holds the answer. Fitted likewise.
     sentence_weights: dict[str, float] = {
-        "bias": -1.1433,
-        "similarity": 0.5778,
-        "overlap": 0.8462,
-        "answer_type": 1.0669,
-        "speaker": 0.0379,
-        "lead": 0.5559,
-        "passage": 0.1674,
+        "bias": -1.1436,
+        "similarity": 0.5776,
+        "overlap": 0.8468,
+        "answer_type": 1.0674,
+        "speaker": -0.013,
+        "lead": 0.5571,
+        "passage": 0.1667,
     }
     # Subtracted from a passage whose best sentence an earlier passage already showed.
     rerank_duplicate_penalty: float = 0.5

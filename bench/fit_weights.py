@@ -20,8 +20,8 @@ Run on the tuning half only; report on the other half with ``eval`` (BENCHMARKS.
    threshold is the one that maximises abstention accuracy minus false abstentions (false
    abstention at most 0.05, half the target) on cross-validated probabilities, so it is not chosen on the
    same predictions it is judged on.
-4. The extractive answer's margin and sentence floor: the pair with the best keyword recall
-   plus passage-level citation precision on the answerable questions.
+4. The extractive answer's margin (how far below the best sentence another may be quoted):
+   the one with the best keyword recall plus passage-level citation precision.
 
 Prints the weights as ``Settings`` fields. Nothing here reads the report half.
 """
@@ -51,7 +51,6 @@ FOLDS = 5
 # Half the target of 0.1: a rate estimated on 55 answerable questions is uncertain by about that much.
 MAX_FALSE_ABSTENTION = 0.05
 MARGINS = (0.25, 0.5, 1.0, 2.0)
-FLOORS = (-4.0, -2.0, -1.0, 0.0)
 
 
 def collect(assistant, questions: list[dict]) -> list[dict]:
@@ -194,8 +193,8 @@ def fit_abstention(assistant, questions: list[dict]) -> tuple[dict, dict, list]:
     return weights, {"C": best, "cv": report, "threshold": report[best]["threshold"]}, retrieved
 
 
-def choose_answer_shape(assistant, retrieved: list) -> dict:
-    """The margin and sentence floor of extractive answers: keyword recall plus citation precision.
+def choose_margin(assistant, retrieved: list) -> dict:
+    """The extractive answer's margin: keyword recall plus citation precision.
 
     Citation precision at passage level (the cited text holds the relevant quote), so that
     quoting more sentences to catch the answer is paid for.
@@ -206,21 +205,18 @@ def choose_answer_shape(assistant, retrieved: list) -> dict:
     always = Abstention({"bias": 60.0}, 0.5)  # answer everything: only the shape is chosen here
     results = {}
     for margin in MARGINS:
-        for floor in FLOORS:
-            answerer = ExtractiveAnswerer(
-                always, assistant.settings.max_answer_sentences, margin=margin, threshold=floor
-            )
-            recall, precision = [], []
-            for question, passages in retrieved:
-                if not (question["answerable"] and question.get("answer")):
-                    continue
-                answer = answerer.answer(question["question"], passages)
-                recall.append(any(contains(answer.answer, a) for a in question["answer"]))
-                quotes = question.get("relevant", [])
-                precision += [any(contains(c.text, q) for q in quotes) for c in answer.citations]
-            results[(margin, floor)] = (float(np.mean(recall)), float(np.mean(precision)) if precision else 0.0)
-    best = max(results, key=lambda key: sum(results[key]))
-    return {"margin": best[0], "floor": best[1], "grid": {f"{m},{f}": v for (m, f), v in results.items()}}
+        answerer = ExtractiveAnswerer(always, assistant.settings.max_answer_sentences, margin=margin)
+        recall, precision = [], []
+        for question, passages in retrieved:
+            if not (question["answerable"] and question.get("answer")):
+                continue
+            answer = answerer.answer(question["question"], passages)
+            recall.append(any(contains(answer.answer, a) for a in question["answer"]))
+            quotes = question.get("relevant", [])
+            precision += [any(contains(c.text, q) for q in quotes) for c in answer.citations]
+        results[margin] = (float(np.mean(recall)), float(np.mean(precision)) if precision else 0.0)
+    best = max(results, key=lambda margin: sum(results[margin]))
+    return {"margin": best, "grid": results}
 
 
 def main() -> None:
@@ -244,7 +240,7 @@ def main() -> None:
     update = {"rank_weights": rank_weights, "sentence_weights": sentence_weights}
     assistant = build_assistant(settings.model_copy(update=update))
     abstain_weights, abstention, retrieved = fit_abstention(assistant, questions)
-    shape = choose_answer_shape(assistant, retrieved)
+    shape = choose_margin(assistant, retrieved)
 
     print(f"questions: {len(collected)} ({len(answerable)} answerable with candidates)")
     print(f"ranking: C={ranking['C']}; cross-validated (passage MRR, doc MRR) per C:")
@@ -256,16 +252,15 @@ def main() -> None:
     print(f"abstention: C={abstention['C']}; cross-validated per C:")
     for c, row in abstention["cv"].items():
         print(f"  C={c}: " + ", ".join(f"{k} {v:.3f}" for k, v in row.items()))
-    print(f"answer shape: margin {shape['margin']}, floor {shape['floor']} (keyword recall, citation precision):")
-    for key, (recall, precision) in shape["grid"].items():
-        print(f"  {key}: {recall:.3f}, {precision:.3f}")
+    print(f"answer margin: {shape['margin']}; keyword recall, citation precision per margin:")
+    for margin, (recall, precision) in shape["grid"].items():
+        print(f"  {margin}: {recall:.3f}, {precision:.3f}")
     print("\n# Settings")
     print(f"rank_weights = {json.dumps(rank_weights)}")
     print(f"sentence_weights = {json.dumps(sentence_weights)}")
     print(f"abstain_weights = {json.dumps(abstain_weights)}")
     print(f"abstain_threshold = {round(abstention['threshold'], 4)}")
     print(f"answer_margin = {shape['margin']}")
-    print(f"sentence_floor = {shape['floor']}")
     if args.json:
         fit = {"rank_weights": rank_weights, "sentence_weights": sentence_weights, "abstain_weights": abstain_weights}
         fit |= {"ranking": ranking, "sentences": sentences, "abstention": abstention, "shape": shape}

@@ -68,8 +68,9 @@ def test_ingest_and_ask_through_a_chroma_server(chroma_server: str, tmp_path: Pa
     assert "unchanged 2" in again.stdout
     listed = json.loads(cli("list", "--json", *other, cwd=tmp_path).stdout)
     assert [d["doc_id"] for d in listed] == [HERALD, JAPAN_NEWS]
-    keyword = cli("ask", "12th face-to-face meeting", "--json", "--retriever", "bm25", *other, cwd=tmp_path)
-    assert json.loads(keyword.stdout)["citations"][0]["doc_id"] == JAPAN_NEWS
+    question = "What did Kishida say about the 1998 declaration?"
+    keyword = cli("ask", question, "--json", "--retriever", "bm25", *other, cwd=tmp_path)
+    assert "previous Cabinets" in json.loads(keyword.stdout)["answer"]
 
 
 def test_unreachable_server_is_a_one_line_error(tmp_path: Path):

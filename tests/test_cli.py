@@ -32,7 +32,8 @@ def test_ask_json_follows_the_contract_with_exact_offsets(seed_store: Path):
     result = run("ask", EXAMPLE, "--json", "--store", str(seed_store))
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
-    assert set(answer) == CONTRACT_KEYS
+    # The contract's keys, then the optional confidence the design allows.
+    assert set(answer) == CONTRACT_KEYS | {"confidence"} and 0.0 <= answer["confidence"] <= 1.0
     assert answer["question"] == EXAMPLE and answer["mode"] == "extractive" and answer["model"] is None
     assert answer["abstained"] is False and answer["removed_sentences"] == []
     assert "positions of previous Cabinets" in answer["answer"] and "[1]" in answer["answer"]

@@ -15,7 +15,9 @@ written from headlines, so on the development set a title match looked like answ
 which says nothing of a reader's question.
 
 The confidence is the model's probability that the articles answer; below the threshold
-the assistant abstains.
+the assistant abstains. A follow-up asking how someone responded, led by that person's next
+statement after the previous answer (``dialogue/responses.py``), is grounded by its place in
+the article rather than by search, and is not weighed.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ class Abstention:
         """The probability (0-1) that the passages answer the question."""
         if not passages:
             return 0.0
+        if passages[0].signals.get("response"):
+            return 1.0
         features = question_features(passages)
         logit = self.weights.get("bias", 0.0) + sum(self.weights.get(n, 0.0) * features[n] for n in QUESTION_FEATURES)
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))

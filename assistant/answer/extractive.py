@@ -14,6 +14,7 @@ and ``stream(...)``, which yields the answer text so far, then the final Answer.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,10 +55,12 @@ class ExtractiveAnswerer:
         abstention: Abstention,
         max_sentences: int = 3,
         margin: float = 0.12,
-        threshold: float = 0.3,
+        threshold: float = -math.inf,
     ) -> None:
         self.abstention = abstention
-        self.threshold = threshold  # the least score of a sentence that may be quoted
+        # The least score of a sentence that may be quoted; whether to answer at all is the
+        # abstention's decision, how many sentences the margin's.
+        self.threshold = threshold
         self.max_sentences = max_sentences
         self.margin = margin
 

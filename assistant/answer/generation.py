@@ -240,7 +240,6 @@ def build_answerer(mode: str, settings: Any, prompts: Prompts | None = None, llm
         Abstention(settings.abstain_weights, settings.abstain_threshold),
         settings.max_answer_sentences,
         margin=settings.answer_margin,
-        threshold=settings.sentence_floor,
     )
     if mode == "extractive":
         return extractive

@@ -66,5 +66,7 @@ def lead_with(passages: list[Passage], response: Passage, sentence: SentenceReco
         return passages
     response.sentences = [lead, *rest]
     response.score = max([response.score, *(p.score for p in passages)])
+    # Found by its place after the previous answer, not by search: abstention does not weigh it.
+    response.signals["response"] = 1.0
     others = [p for p in passages if p.chunk.chunk_id != response.chunk.chunk_id]
     return [response, *others]
