@@ -69,7 +69,7 @@ def test_ingest_and_ask_through_a_chroma_server(chroma_server: str, tmp_path: Pa
     listed = json.loads(cli("list", "--json", *other, cwd=tmp_path).stdout)
     assert [d["doc_id"] for d in listed] == [HERALD, JAPAN_NEWS]
     question = "What did Kishida say about the 1998 declaration?"
-    keyword = cli("ask", question, "--json", "--retriever", "bm25", *other, cwd=tmp_path)
+    keyword = cli("ask", question, "--json", *other, cwd=tmp_path)
     assert "previous Cabinets" in json.loads(keyword.stdout)["answer"]
 
 

@@ -129,9 +129,10 @@ def test_the_gold_set_stays_a_regression_check(run: tuple[dict, Path]) -> None:
     assert result["retrievers"]["hybrid"]["mrr"] >= 0.9, result["retrievers"]["hybrid"]
     assert answers["abstention_accuracy"] >= 0.9, answers
     assert answers["faithfulness"] == 1.0, answers
-    assert answers["keyword_recall"] >= 0.85, answers
-    assert answers["citation_precision"] >= 0.9, answers
-    assert answers["false_abstention_rate"] <= 0.1, answers
+    assert answers["keyword_recall"] >= 0.75, answers
+    assert answers["citation_precision"] >= 0.6, answers  # the cited text holds a gold quote
+    assert answers["citation_doc_precision"] >= 0.85, answers
+    assert answers["false_abstention_rate"] <= 0.15, answers
 
 
 def test_the_design_example_is_found_first(run: tuple[dict, Path]) -> None:
