@@ -22,7 +22,6 @@ the same) are pushed down.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -31,8 +30,8 @@ from assistant.ingest.quotes import speaker_asked_about
 from assistant.retrieve.retrievers import Passage, Query, ScoredSentence
 from assistant.store.index import Index
 from assistant.store.keyword import KeywordIndex, terms_of
-from assistant.text.questions import holds_answer, wanted_answer
-from assistant.text.words import STOP_WORDS, WORD, content_words
+from assistant.text.questions import holds_answer, question_names, wanted_answer
+from assistant.text.words import WORD, content_words
 
 PASSAGE_FEATURES = (
     "dense",
@@ -50,27 +49,6 @@ PASSAGE_FEATURES = (
 SENTENCE_FEATURES = ("similarity", "overlap", "answer_type", "speaker", "lead", "passage")
 # Sentences that start within this many characters of the article's start are its lead.
 LEAD_CHARS = 600
-
-_QUESTION_OPENERS = frozenset(
-    "what who whom whose which when where why how is are was were do does did can could will would "
-    "should has have had and but so or according in on at for from after before during tell name list "
-    "give describe explain compare".split()
-)
-
-
-def question_names(question: str) -> list[str]:
-    """Lower-cased words of the capitalised names in a question (not its opening word)."""
-    tokens = re.findall(r"[A-Za-z][A-Za-z\-]*", question)
-    names: list[str] = []
-    for position, token in enumerate(tokens):
-        if not token[0].isupper() or token.isupper() and len(token) <= 1:
-            continue
-        if position == 0 and token.lower() in _QUESTION_OPENERS:
-            continue
-        if token.lower() in STOP_WORDS or token.lower() in _QUESTION_OPENERS:
-            continue
-        names.extend(part for part in token.lower().split("-") if len(part) > 1)
-    return names
 
 
 def coverage(weights: Mapping[str, float], found: set[str]) -> float:

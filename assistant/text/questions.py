@@ -1,4 +1,4 @@
-"""What kind of answer a question wants, and whether a sentence holds one.
+"""What kind of answer a question wants, whether a sentence holds one, and the names it asks about.
 
 One detector for every step: the reranker favours sentences that hold the kind of answer
 asked for, and the extractive answerer prefers them among close candidates.
@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.text.words import stem, terms
+from assistant.text.words import STOP_WORDS, stem, terms
 
 _ASKS_NUMBER = re.compile(r"\bhow (?:many|much|often)\b|\bwhat (?:number|percentage|share|amount)\b")
 _ASKS_TIME = re.compile(r"^\s*(?:and\s+)?when\b|\bwhat (?:year|date|day|month|time)\b|\bsince when\b")
@@ -137,3 +137,25 @@ def holds_answer(
     if wanted.kind == "noun":
         return wanted.noun in terms(sentence).words
     return False
+
+
+_QUESTION_OPENERS = frozenset(
+    "what who whom whose which when where why how is are was were do does did can could will would "
+    "should has have had and but so or according in on at for from after before during tell name list "
+    "give describe explain compare".split()
+)
+
+
+def question_names(question: str) -> list[str]:
+    """Lower-cased words of the capitalised names in a question (not its opening word)."""
+    tokens = re.findall(r"[A-Za-z][A-Za-z\-]*", question)
+    names: list[str] = []
+    for position, token in enumerate(tokens):
+        if not token[0].isupper() or token.isupper() and len(token) <= 1:
+            continue
+        if position == 0 and token.lower() in _QUESTION_OPENERS:
+            continue
+        if token.lower() in STOP_WORDS or token.lower() in _QUESTION_OPENERS:
+            continue
+        names.extend(part for part in token.lower().split("-") if len(part) > 1)
+    return names
