@@ -199,7 +199,9 @@ class Assistant:
         from assistant.answer.comparison import comparison_passages, is_comparison
 
         if is_comparison(question):
-            passages = comparison_passages(self.retrieve, self.embedder.embed_one, question, filters)
+            passages = comparison_passages(
+                self.retrieve, self.embedder.embed_one, question, filters, self.settings.comparison_lexical_weight
+            )
             if passages:
                 return passages
         return self.retrieve(question, k, filters)

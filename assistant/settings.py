@@ -85,11 +85,22 @@ class Settings(BaseSettings):
         "lead": 0.5571,
         "passage": 0.1667,
     }
-    # Subtracted from a passage whose best sentence an earlier passage already showed.
+    # Subtracted from a passage whose best sentence an earlier passage already showed
+    # (in the passage score's units; set by hand, not fitted).
     rerank_duplicate_penalty: float = 0.5
 
-    # Extractive answers: sentences within this margin of the best one are quoted too.
+    # Extractive answers: sentences within this margin of the best one are quoted too (in the
+    # sentence score's units; chosen by bench/fit_weights.py).
     answer_margin: float = Field(0.5, ge=0)
+    # Another outlet's sentence is cited beside a quoted one as the same fact when both hold at
+    # least this share of the question's content words ...
+    same_fact_coverage: float = Field(0.6, ge=0, le=1)
+    # ... and their embeddings are at least this similar.
+    same_fact_similarity: float = Field(0.5, ge=-1, le=1)
+    # A sentence this similar to one already quoted is a repeat and is left out.
+    duplicate_similarity: float = Field(0.95, ge=-1, le=1)
+    # Comparisons: weight of the words shared with the pivot clause, beside closeness in meaning.
+    comparison_lexical_weight: float = 0.3
 
     # Answering.
     mode: AnswerMode = "extractive"

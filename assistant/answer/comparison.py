@@ -26,8 +26,6 @@ MAX_OUTLETS = 4
 PASSAGES_PER_OUTLET = 2
 # How many passages the one retrieval looks at before grouping them by outlet.
 SEARCHED = 20
-# Weight of the words shared with the pivot sentence, beside closeness in meaning.
-LEXICAL_WEIGHT = 0.3
 
 _REPORTS = (
     r"(?:reports?|articles?|outlets?|papers?|newspapers?|stories|story|sources?|coverage|accounts?|versions?"
@@ -66,11 +64,12 @@ def comparison_passages(
     embed: Callable[[str], list[float]],
     question: str,
     filters: Filters | None = None,
+    lexical_weight: float = 0.3,
 ) -> list[Passage]:
     """The best passages of each outlet for a comparison question, best outlet first.
 
     One retrieval (``retrieve(question, k=..., filters=...)``) of the topic, grouped by outlet;
-    ``embed`` embeds the pivot clause.
+    ``embed`` embeds the pivot clause; ``lexical_weight`` weighs shared words beside meaning.
     Empty when it finds fewer than two outlets (a comparison is moot) or the question names
     one outlet, so that the caller retrieves as usual.
     """
@@ -92,7 +91,7 @@ def comparison_passages(
     clause_vector = np.asarray(embed(f"{topic}: {clause}"))
     clause_words = terms(clause).words
     for outlet in ranked[1:]:
-        rescored = [_rescored(p, clause_vector, clause_words) for p in by_outlet[outlet]]
+        rescored = [_rescored(p, clause_vector, clause_words, lexical_weight) for p in by_outlet[outlet]]
         rescored.sort(key=lambda p: -p.evidence)
         result.extend(rescored[:PASSAGES_PER_OUTLET])
     return result
@@ -109,12 +108,14 @@ def pivot_clause(sentence: str, topic: str) -> str:
     return best[2] if best[0] else sentence
 
 
-def _rescored(passage: Passage, clause_vector: np.ndarray, clause_words: frozenset[str]) -> Passage:
-    """The passage with its sentences scored by closeness to the pivot clause."""
+def _rescored(
+    passage: Passage, clause_vector: np.ndarray, clause_words: frozenset[str], lexical_weight: float
+) -> Passage:
+    """The passage with its sentences scored by closeness to the pivot clause (and shared words)."""
     sentences = []
     for scored in passage.sentences:
         similarity = float(np.dot(clause_vector, np.asarray(scored.vector))) if scored.vector else scored.score
         shared = len(terms(scored.sentence.text).words & clause_words) / len(clause_words) if clause_words else 0.0
-        sentences.append(ScoredSentence(scored.sentence, similarity + LEXICAL_WEIGHT * shared, scored.vector))
+        sentences.append(ScoredSentence(scored.sentence, similarity + lexical_weight * shared, scored.vector))
     sentences.sort(key=lambda s: (-s.score, s.sentence.start))
     return replace(passage, score=sentences[0].score if sentences else passage.score, sentences=sentences)

@@ -30,8 +30,6 @@ from assistant.retrieve.retrievers import Passage, ScoredSentence
 from assistant.text.sentences import DATELINE
 from assistant.text.words import stem, terms
 
-SAME_FACT_COVERAGE = 0.6
-
 
 @dataclass
 class _Quote:
@@ -56,11 +54,17 @@ class ExtractiveAnswerer:
         max_sentences: int = 3,
         margin: float = 0.12,
         threshold: float = -math.inf,
+        same_fact_coverage: float = 0.6,
+        same_fact_similarity: float = 0.5,
+        duplicate_similarity: float = 0.95,
     ) -> None:
         self.abstention = abstention
         # The least score of a sentence that may be quoted; whether to answer at all is the
         # abstention's decision, how many sentences the margin's.
         self.threshold = threshold
+        self.same_fact_coverage = same_fact_coverage
+        self.same_fact_similarity = same_fact_similarity
+        self.duplicate_similarity = duplicate_similarity
         self.max_sentences = max_sentences
         self.margin = margin
 
@@ -124,7 +128,7 @@ class ExtractiveAnswerer:
         for rank, scored, passage in ranked:
             if rank < floor or len(chosen) >= self.max_sentences:
                 break
-            if any(_same_or_duplicate(scored, other) for other, _ in chosen):
+            if any(_same_or_duplicate(scored, other, self.duplicate_similarity) for other, _ in chosen):
                 continue
             chosen.append((scored, passage))
         return chosen
@@ -176,7 +180,7 @@ class ExtractiveAnswerer:
                     continue
                 if any(p.chunk.outlet == passage.chunk.outlet for _, p in also):
                     continue
-                if same_fact(quote.scored, scored, question):
+                if same_fact(quote.scored, scored, question, self.same_fact_coverage, self.same_fact_similarity):
                     also.append((scored, passage))
                     used.add(other)
             quote.also = tuple(also)
@@ -184,20 +188,22 @@ class ExtractiveAnswerer:
         return merged
 
 
-def same_fact(a: ScoredSentence, b: ScoredSentence, question: str) -> bool:
+def same_fact(
+    a: ScoredSentence, b: ScoredSentence, question: str, coverage: float = 0.6, similarity: float = 0.5
+) -> bool:
     """Whether two sentences report the same fact in answer to the question.
 
-    Both must answer the question (each holds most of its content words), be close in
-    meaning, and share what the question does not say: a number, or at least three content
-    words that are not names.
+    Both must answer the question (each holds at least ``coverage`` of its content words), be
+    close in meaning (cosine at least ``similarity``), and share what the question does not
+    say: a number, or at least three content words that are not names.
     """
     asked = terms(question)
     first, second = terms(a.sentence.text), terms(b.sentence.text)
     if asked.words:
         for sentence in (first, second):
-            if len(asked.words & sentence.words) / len(asked.words) < SAME_FACT_COVERAGE:
+            if len(asked.words & sentence.words) / len(asked.words) < coverage:
                 return False
-    if a.vector and b.vector and float(np.dot(np.asarray(a.vector), np.asarray(b.vector))) < 0.5:
+    if a.vector and b.vector and float(np.dot(np.asarray(a.vector), np.asarray(b.vector))) < similarity:
         return False
     numbers = (_digits(a.sentence.text) & _digits(b.sentence.text)) - _digits(question)
     shared = (first.words & second.words) - asked.words - {stem(name) for name in first.names | second.names}
@@ -228,11 +234,11 @@ def _own_span(scored: ScoredSentence) -> tuple[int, int]:
     return scored.sentence.start, scored.sentence.end
 
 
-def _same_or_duplicate(a: ScoredSentence, b: ScoredSentence) -> bool:
+def _same_or_duplicate(a: ScoredSentence, b: ScoredSentence, similarity: float) -> bool:
     if (a.sentence.doc_id, a.sentence.start) == (b.sentence.doc_id, b.sentence.start):
         return True
     if a.vector and b.vector:
-        return float(np.dot(np.asarray(a.vector), np.asarray(b.vector))) > 0.95
+        return float(np.dot(np.asarray(a.vector), np.asarray(b.vector))) > similarity
     return False
 
 

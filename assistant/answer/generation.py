@@ -240,6 +240,9 @@ def build_answerer(mode: str, settings: Any, prompts: Prompts | None = None, llm
         Abstention(settings.abstain_weights, settings.abstain_threshold),
         settings.max_answer_sentences,
         margin=settings.answer_margin,
+        same_fact_coverage=settings.same_fact_coverage,
+        same_fact_similarity=settings.same_fact_similarity,
+        duplicate_similarity=settings.duplicate_similarity,
     )
     if mode == "extractive":
         return extractive
