@@ -113,3 +113,29 @@ def test_a_word_only_in_the_title_finds_the_article(tmp_path, embedder):
     for retriever in ("bm25", "dense", "hybrid"):
         top = assistant.retrieve("panda", k=1, retriever=retriever)
         assert top[0].chunk.doc_id == "zoo", retriever
+
+
+def test_a_name_the_articles_never_mention_lowers_the_confidence(seed_assistant):
+    known = seed_assistant.ask("What did Kishida say about the 1998 declaration?")
+    unknown = seed_assistant.ask("What did Kishida say about the Zanzibar declaration?")
+    assert 0.0 <= unknown.confidence < known.confidence <= 1.0
+    assert not known.abstained
+
+
+def test_abstention_is_monotonic_in_its_evidence():
+    """A hand check of the model: more of the question's names found means more confidence."""
+    from assistant.answer.abstention import Abstention
+    from assistant.ingest.chunking import Chunk
+    from assistant.retrieve.retrievers import Passage
+
+    chunk = Chunk("d#0", "d", 0, "text", 0, 4, "title", "outlet", None)
+    model = Abstention({"bias": -1.0, "names": 2.0}, 0.5)
+
+    def passages(names: float) -> list[Passage]:
+        features = {"logit": 0.0, "sentence": 0.5, "terms": 0.5, "names": names, "rare_missing": 0.0}
+        return [Passage(chunk, 0.0, features=features)]
+
+    # sigmoid(-1 + 2 * 0) = 0.2689, sigmoid(-1 + 2 * 1) = 0.7311
+    assert model.confidence(passages(0.0)) == pytest.approx(0.2689, abs=1e-4)
+    assert model.confidence(passages(1.0)) == pytest.approx(0.7311, abs=1e-4)
+    assert model.abstains(passages(0.0)) and not model.abstains(passages(1.0))
