@@ -247,6 +247,24 @@ def test_abstention_and_removed_sentences_are_announced():
     bubble = highlight.answer_bubble(trimmed, 1)
     assert "1 sentence was removed" in bubble and "Invented &#60;claim&#62;." in bubble
     assert "Written by SmolLM2 (local mode)" in bubble
+    assert "Low confidence" not in bubble  # no confidence given
+
+
+@pytest.mark.parametrize("confidence,warned", [(0.42, True), (0.5, False), (0.93, False)])
+def test_an_answer_the_assistant_is_unsure_of_says_so(confidence: float, warned: bool):
+    answer = SimpleNamespace(
+        answer="Kept [1].",
+        abstained=False,
+        citations=[citation()],
+        removed_sentences=[],
+        searched=None,
+        question="q",
+        model=None,
+        mode="extractive",
+        confidence=confidence,
+    )
+    bubble = highlight.answer_bubble(answer, 1)
+    assert ("Low confidence (42%)" in bubble) == warned
 
 
 def test_filters_and_metric_tables():

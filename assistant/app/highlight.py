@@ -102,7 +102,7 @@ def answer_html(answer: Any, turn: int) -> str:
 
 def answer_bubble(answer: Any, turn: int) -> str:
     """The chat message for a final answer: linked markers, and the notices that matter
-    (an abstention, sentences a verifier removed, the question actually searched for)."""
+    (an abstention, low confidence, sentences a verifier removed, the question searched for)."""
     if answer.abstained:
         return f'<div class="abstention"><strong>Not covered by the articles.</strong> {escape(answer.answer)}</div>'
     if not answer.answer.strip():
@@ -112,6 +112,12 @@ def answer_bubble(answer: Any, turn: int) -> str:
         ]
     else:
         parts = [f'<div class="answer-text">{answer_html(answer, turn)}</div>']
+    confidence = getattr(answer, "confidence", None)
+    if confidence is not None and confidence < 0.5:  # answered, but more likely not covered than covered
+        parts.append(
+            f'<div class="low-confidence">Low confidence ({confidence:.0%}): the articles may not answer '
+            "this question; check the sources.</div>"
+        )
     removed = list(answer.removed_sentences)
     if removed:
         unique = list(dict.fromkeys(removed))
@@ -227,6 +233,7 @@ CSS = """
 .source-title { font-weight: 600; margin: 6px 0 8px; line-height: 1.35; }
 .passage { white-space: pre-wrap; font-size: 0.9em; line-height: 1.55; color: var(--body-text-color-subdued); }
 .passage mark { background: #fde68a; color: #1f2937; padding: 1px 2px; border-radius: 3px; }
+.low-confidence { font-size: 0.85em; color: #b45309; margin-top: 0.4em; }
 .source-note, .abstained-note { font-size: 0.85em; color: var(--body-text-color-subdued); }
 a.cite-link { font-weight: 700; text-decoration: none; color: var(--color-accent); padding: 0 2px;
   border-radius: 4px; background: var(--color-accent-soft); }
