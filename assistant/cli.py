@@ -152,6 +152,9 @@ def ask_command(
     """Answer one question with citations; "-" reads one question a line from stdin."""
     from assistant.engine import build_assistant
 
+    if not question.strip():
+        raise click.UsageError("the question is empty")
+
     if retriever:
         settings = settings.model_copy(update={"retriever": retriever})
     assistant = build_assistant(settings)
@@ -173,6 +176,22 @@ def _render(answer: Any) -> str:
     if answer.removed_sentences:
         lines += ["", f"({len(answer.removed_sentences)} unsupported sentence(s) removed)"]
     return "\n".join(lines) + "\n"
+
+
+@main.command("remove")
+@click.argument("doc_ids", nargs=-1, required=True)
+@common_options
+def remove_command(settings: Any, doc_ids: tuple[str, ...]) -> None:
+    """Remove documents from the index by id (their files are left alone)."""
+    from assistant.engine import build_assistant
+
+    assistant = build_assistant(settings)
+    missing = [doc_id for doc_id in doc_ids if not assistant.remove(doc_id)]
+    for doc_id in doc_ids:
+        if doc_id not in missing:
+            click.echo(f"removed {doc_id}")
+    if missing:
+        raise Failure(f"not in the index: {', '.join(missing)} (see `news-assistant list`)")
 
 
 @main.command("list")

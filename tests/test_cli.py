@@ -127,3 +127,23 @@ def test_help_and_version_answer_without_loading_models():
         cwd=ROOT,
     )
     assert loaded.stdout.strip() == "[]"
+
+
+def test_an_empty_question_is_bad_usage():
+    result = run("ask", "   ")
+    assert result.returncode == 2 and "the question is empty" in result.stderr
+
+
+def test_remove_takes_a_document_out_of_the_index(tmp_path: Path):
+    store = str(tmp_path / "store")
+    assert run("ingest", str(CORPUS), "--store", store).returncode == 0
+    removed = run("remove", HERALD, "--store", store)
+    assert removed.returncode == 0 and f"removed {HERALD}" in removed.stdout
+    listed = json.loads(run("list", "--json", "--store", store).stdout)
+    assert [d["doc_id"] for d in listed] == [JAPAN_NEWS]
+    assert (CORPUS / f"{HERALD}.txt").exists()  # the file itself is left alone
+    again = run("remove", HERALD, "--store", store)
+    assert (
+        again.returncode == 1
+        and again.stderr.strip() == f"error: not in the index: {HERALD} (see `news-assistant list`)"
+    )
