@@ -74,7 +74,13 @@ def _first_line(error: BaseException) -> str:
             return f"{where}: {first.get('msg', error)}"
         except (IndexError, TypeError):
             pass
+    if isinstance(error, OSError) and error.strerror:
+        # "File exists: store/x", not "FileExistsError: [Errno 17] File exists"
+        where = f": {error.filename}" if error.filename else ""
+        return f"{error.strerror.lower()}{where}"
     text = str(error).strip().splitlines()
+    if isinstance(error, ValueError) and text:
+        return text[0]  # our own messages say what is wrong in the user's terms
     return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
 
 

@@ -109,6 +109,7 @@ def test_failure_is_one_line_without_traceback(tmp_path: Path):
     result = run("list", "--store", str(blocker / "store"))
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error: ")
+    assert "Error" not in result.stderr and "Errno" not in result.stderr  # no Python class names
 
 
 def test_help_and_version_answer_without_loading_models():

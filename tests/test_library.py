@@ -145,7 +145,7 @@ def test_serve_command_refuses_a_public_address_without_credentials(tmp_path: Pa
     )
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
-        "error: ValueError: binding to 0.0.0.0 needs credentials: set ASSISTANT_AUTH=user:password"
+        "error: binding to 0.0.0.0 needs credentials: set ASSISTANT_AUTH=user:password"
     ]
     assert not (tmp_path / "store").exists()  # refused before opening the store
 
