@@ -5,11 +5,13 @@ the answer is faithful by construction. A quotation whose sentence does not name
 speaker gets a lead-in ("Kishida said: ...") and cites the span from the sentence that
 names the speaker; a sentence from another outlet reporting the same fact adds its
 citation ("... [1][2]"); a comparison question gets each outlet's wording side by side
-("According to The Korea Herald, ... [1]"). When the best evidence scores below the
-abstention threshold, it says that the articles do not cover the question.
+("According to The Korea Herald, ... [1]"). When the abstention model's confidence is
+below its threshold (``answer/abstention.py``), it says that the articles do not cover the
+question.
 
-Every answerer has this interface: ``answer(question, passages, searched=None) -> Answer``
-and ``stream(...)``, which yields the answer text so far, then the final Answer.
+Every answerer follows the ``Answerer`` protocol (``answer/result.py``):
+``answer(question, passages, searched=None) -> Answer`` and ``stream(...)``, which yields the
+answer text so far, then the final Answer.
 """
 
 from __future__ import annotations
