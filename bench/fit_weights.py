@@ -68,7 +68,6 @@ def collect(assistant, questions: list[dict]) -> list[dict]:
                     "features": [passage.features[name] for name in PASSAGE_FEATURES],
                     "doc": relevant_doc,
                     "label": relevant_doc and (quote or not question.get("relevant")),
-                    "ranks": (passage.signals.get("dense_rank", math.inf), passage.signals.get("bm25_rank", math.inf)),
                 }
             )
         collected.append({"id": question["id"], "answerable": question["answerable"], "rows": rows})
@@ -81,6 +80,12 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, c: float):
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
     model.fit(x, y)
     return model
+
+
+def as_weights(model, names: tuple[str, ...]) -> dict[str, float]:
+    """A fitted model's intercept and coefficients as a ``Settings`` weights dict."""
+    weights = {"bias": round(float(model.intercept_[0]), 4)}
+    return weights | {name: round(float(w), 4) for name, w in zip(names, model.coef_[0])}
 
 
 def ranking_scores(question: dict, coef: np.ndarray, bias: float) -> tuple[float, float]:
@@ -117,11 +122,10 @@ def cross_validated(groups: list[dict]) -> dict[float, tuple[float, float]]:
     return report
 
 
-def fit_ranking(answerable: list[dict]) -> tuple[np.ndarray, float, dict]:
+def fit_ranking(answerable: list[dict]) -> tuple[dict[str, float], dict]:
     report = cross_validated(answerable)
     best = max(report, key=lambda c: sum(report[c]))
-    model = fit_rows(answerable, best)
-    return model.coef_[0], float(model.intercept_[0]), {"C": best, "cv": report}
+    return as_weights(fit_rows(answerable, best), PASSAGE_FEATURES), {"C": best, "cv": report}
 
 
 def choose_threshold(probabilities: np.ndarray, answerable: np.ndarray) -> tuple[float, float, float]:
@@ -158,10 +162,11 @@ def fit_sentences(assistant, questions: list[dict]) -> tuple[dict, dict]:
             rows.append({"rows": [{**r, "doc": r["label"]} for r in labelled]})
     report = {c: first for c, (first, _) in cross_validated(rows).items()}
     best = max(report, key=lambda c: report[c])
-    model = fit_rows(rows, best)
-    weights = {"bias": round(float(model.intercept_[0]), 4)}
-    weights |= {name: round(float(w), 4) for name, w in zip(SENTENCE_FEATURES, model.coef_[0])}
-    return weights, {"C": best, "questions": len(rows), "cv_answer_mrr": report}
+    return as_weights(fit_rows(rows, best), SENTENCE_FEATURES), {
+        "C": best,
+        "questions": len(rows),
+        "cv_answer_mrr": report,
+    }
 
 
 def fit_abstention(assistant, questions: list[dict]) -> tuple[dict, dict, list]:
@@ -187,9 +192,7 @@ def fit_abstention(assistant, questions: list[dict]) -> tuple[dict, dict, list]:
         }
     # The best calibrated probabilities (cross-validated log loss), so that the confidence means something.
     best = min(report, key=lambda c: report[c]["log_loss"])
-    model = fit_logistic(x, y, best)
-    weights = {"bias": round(float(model.intercept_[0]), 4)}
-    weights |= {name: round(float(w), 4) for name, w in zip(QUESTION_FEATURES, model.coef_[0])}
+    weights = as_weights(fit_logistic(x, y, best), QUESTION_FEATURES)
     return weights, {"C": best, "cv": report, "threshold": report[best]["threshold"]}, retrieved
 
 
@@ -231,8 +234,7 @@ def main() -> None:
     assistant = build_assistant(settings)
     collected = collect(assistant, questions)
     answerable = [q for q in collected if q["answerable"] and q["rows"]]
-    coef, bias, ranking = fit_ranking(answerable)
-    rank_weights = {"bias": round(bias, 4)} | {n: round(float(w), 4) for n, w in zip(PASSAGE_FEATURES, coef)}
+    rank_weights, ranking = fit_ranking(answerable)
 
     # Sentences, abstention and the answer's shape are fitted under the new ranking.
     assistant = build_assistant(settings.model_copy(update={"rank_weights": rank_weights}))

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from assistant.retrieve.reranking import checked_weights, linear
 from assistant.retrieve.retrievers import Passage
 
 QUESTION_FEATURES = ("top", "sentence", "terms", "names", "rare_missing")
@@ -48,12 +49,9 @@ class Abstention:
     """Confidence that the passages answer the question, and whether to abstain on it."""
 
     def __init__(self, weights: Mapping[str, float], threshold: float) -> None:
-        unknown = set(weights) - set(QUESTION_FEATURES) - {"bias"}
-        if unknown:
-            raise ValueError(f"abstention weights name unknown features: {', '.join(sorted(unknown))}")
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"the abstention threshold must be between 0 and 1. Currently, it is {threshold}")
-        self.weights = dict(weights)
+        self.weights = checked_weights(weights, QUESTION_FEATURES, "abstention")
         self.threshold = threshold
 
     def confidence(self, passages: Sequence[Passage]) -> float:
@@ -62,8 +60,7 @@ class Abstention:
             return 0.0
         if passages[0].signals.get("response"):
             return 1.0
-        features = question_features(passages)
-        logit = self.weights.get("bias", 0.0) + sum(self.weights.get(n, 0.0) * features[n] for n in QUESTION_FEATURES)
+        logit = linear(self.weights, question_features(passages), QUESTION_FEATURES)
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, logit))))
 
     def abstains(self, passages: Sequence[Passage]) -> bool:

@@ -16,7 +16,6 @@ answer text so far, then the final Answer.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -55,15 +54,12 @@ class ExtractiveAnswerer:
         abstention: Abstention,
         max_sentences: int = 3,
         margin: float = 0.12,
-        threshold: float = -math.inf,
         same_fact_coverage: float = 0.6,
         same_fact_similarity: float = 0.5,
         duplicate_similarity: float = 0.95,
     ) -> None:
+        # Whether to answer at all is the abstention's decision, how many sentences the margin's.
         self.abstention = abstention
-        # The least score of a sentence that may be quoted; whether to answer at all is the
-        # abstention's decision, how many sentences the margin's.
-        self.threshold = threshold
         self.same_fact_coverage = same_fact_coverage
         self.same_fact_similarity = same_fact_similarity
         self.duplicate_similarity = duplicate_similarity
@@ -78,7 +74,7 @@ class ExtractiveAnswerer:
         quotes = self.compare(passages) if is_comparison(asked) else []
         if len(quotes) < 2:
             speaker = asked_speaker(asked, passages)
-            chosen = self.select(passages, speaker, asked)
+            chosen = self.select(passages, speaker)
             quotes = [self._quote(scored, passage) for scored, passage in chosen]
             quotes = self._merge_same_facts(quotes, passages, asked)
         if not quotes:
@@ -109,10 +105,8 @@ class ExtractiveAnswerer:
             yield "\n".join(lines[:i])
         yield final
 
-    def select(
-        self, passages: list[Passage], speaker: str | None = None, question: str = ""
-    ) -> list[tuple[ScoredSentence, Passage]]:
-        """The best sentences: close to the best one, at least the threshold, no repeats.
+    def select(self, passages: list[Passage], speaker: str | None = None) -> list[tuple[ScoredSentence, Passage]]:
+        """The best sentences: close to the best one, no repeats.
 
         When the question asks what ``speaker`` said, only that speaker's statements count.
         Sentence scores come from the reranker's fitted sentence model, which already favours a
@@ -121,7 +115,6 @@ class ExtractiveAnswerer:
         pool = [(s, p) for p in passages for s in p.sentences if not looks_like_instruction(s.sentence.text)]
         if speaker:
             pool = [(s, p) for s, p in pool if s.sentence.speaker == speaker]
-        pool = [(s, p) for s, p in pool if s.score >= self.threshold]
         if not pool:
             return []
         ranked = sorted(((s.score, s, p) for s, p in pool), key=lambda item: -item[0])
@@ -136,11 +129,11 @@ class ExtractiveAnswerer:
         return chosen
 
     def compare(self, passages: list[Passage]) -> list[_Quote]:
-        """Each outlet's best sentence (at least the threshold), outlets in the order given."""
+        """Each outlet's best sentence, outlets in the order given."""
         best: dict[str, tuple[ScoredSentence, Passage]] = {}
         for passage in passages:
             for scored in passage.sentences:
-                if scored.score < self.threshold or looks_like_instruction(scored.sentence.text):
+                if looks_like_instruction(scored.sentence.text):
                     continue
                 current = best.get(passage.chunk.outlet)
                 if current is None or scored.score > current[0].score:
@@ -167,7 +160,7 @@ class ExtractiveAnswerer:
 
     def _merge_same_facts(self, quotes: list[_Quote], passages: list[Passage], question: str) -> list[_Quote]:
         """Give a sentence the citation of another outlet's sentence that reports the same fact."""
-        pool = [(s, p) for p in passages for s in p.sentences if s.score >= self.threshold]
+        pool = [(s, p) for p in passages for s in p.sentences]
         merged: list[_Quote] = []
         used: set[tuple[str, int]] = set()
         for quote in quotes:

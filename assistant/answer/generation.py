@@ -69,7 +69,8 @@ class LLMAnswerer:
             return abstention(question, self.mode, model=self.model, searched=searched, confidence=confidence)
         given = self.given(passages)
         reply = self._call(lambda: self.llm.chat(self.messages(searched or question, given)).message.content or "")
-        return self._finish(question, passages, self._checked(reply, given, searched or question), searched)
+        checked = self._checked(reply, given, searched or question)
+        return self._finish(question, passages, checked, searched, confidence)
 
     def stream(self, question: str, passages: list[Passage], searched: str | None = None) -> Iterator[str | Answer]:
         """Verified sentences as the model writes them (text so far), then the final Answer."""
@@ -94,7 +95,9 @@ class LLMAnswerer:
                 if kept:
                     shown.append(kept)
                     yield " ".join(shown)
-        final = self._finish(question, passages, self._checked(reply, given, searched or question), searched)
+        final = self._finish(
+            question, passages, self._checked(reply, given, searched or question), searched, confidence
+        )
         if final.answer != " ".join(shown):
             yield final.answer
         yield final
@@ -135,7 +138,9 @@ class LLMAnswerer:
             return Verification("", [], checked.removed + [claim.text for claim in parse_claims(checked.answer)])
         return checked
 
-    def _finish(self, question: str, passages: list[Passage], checked: Verification, searched: str | None) -> Answer:
+    def _finish(
+        self, question: str, passages: list[Passage], checked: Verification, searched: str | None, confidence: float
+    ) -> Answer:
         if checked.answer:
             return Answer(
                 question=question,
@@ -145,7 +150,7 @@ class LLMAnswerer:
                 model=self.model,
                 removed_sentences=checked.removed,
                 searched=searched,
-                confidence=self.fallback.abstention.confidence(passages),
+                confidence=confidence,
             )
         stand_in = self.fallback.answer(question, passages, searched)
         stand_in.mode = self.mode

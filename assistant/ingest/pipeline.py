@@ -177,7 +177,8 @@ def _prepare(
     article = read_article(path, root, max_file_bytes)
     chunks = chunk_article(article, chunk_size, chunk_overlap)
     entities = tagger.entities([article.text])[0] if tagger is not None else []
-    quotes = find_quotes(article.text, [(e.label, e.text) for e in entities] if tagger is not None else None)
+    labelled = [(e.label, e.text) for e in entities] if tagger is not None else None  # None: not tagged
+    quotes = find_quotes(article.text, labelled)
     sentences = []
     for span in split_sentences(article.text):
         speaker = next((q.speaker for q in quotes if q.start < span.end and span.start < q.end), None)

@@ -99,20 +99,20 @@ def people(text: str, entities: Iterable[tuple[str, str]] | None = None) -> dict
     name counts only if the tagger saw it in a PERSON ("Brussels said" is no person), and a
     longer one only if it is not a place ("South Korea said").
     """
-    person_words = None if entities is None else _NameEvidence(entities)
+    evidence = None if entities is None else _NameEvidence(entities)
     lower_words = set(re.findall(r"\b[a-z][a-z'’\-]*", text))
     mentions: list[tuple[str, str, str]] = []  # (mention, name, title)
     candidates: list[str] = []  # name-like sequences, to find the longest form of a name
     for match in _NAME_RE.finditer(text):
         name, title = _split_title(match.group())
-        if _is_name(name, evidence=person_words):
+        if _is_name(name, evidence=evidence):
             candidates.append(name)
             if title:
                 mentions.append((_mention(match.group()), name, title))
     for pattern in (_SUBJECT_VERB, _VERB_SUBJECT, _ACCORDING, _PARTICIPLE):
         for match in pattern.finditer(text):
             name, title = _split_title(match.group("subj"))
-            if _is_name(name, None if title else lower_words, person_words):
+            if _is_name(name, None if title else lower_words, evidence):
                 mentions.append((_mention(match.group("subj")), name, title))
     names = list(dict.fromkeys(name for _, name, _ in mentions))
     forms = sorted(dict.fromkeys(candidates + names), key=lambda n: -len(n.split()))

@@ -51,6 +51,19 @@ SENTENCE_FEATURES = ("similarity", "overlap", "answer_type", "speaker", "lead", 
 LEAD_CHARS = 600
 
 
+def checked_weights(weights: Mapping[str, float], features: tuple[str, ...], what: str) -> dict[str, float]:
+    """The weights of a linear model, refused when they name a feature the model does not have."""
+    unknown = set(weights) - set(features) - {"bias"}
+    if unknown:
+        raise ValueError(f"{what} weights name unknown features: {', '.join(sorted(unknown))}")
+    return dict(weights)
+
+
+def linear(weights: Mapping[str, float], features: Mapping[str, float], names: tuple[str, ...]) -> float:
+    """bias + the sum of weight x feature over ``names`` (a missing weight counts as 0)."""
+    return weights.get("bias", 0.0) + sum(weights.get(name, 0.0) * features[name] for name in names)
+
+
 def coverage(weights: Mapping[str, float], found: set[str]) -> float:
     """The weighted share of the question's terms that ``found`` holds (1.0 when it has none)."""
     total = sum(weights.values())
@@ -66,17 +79,10 @@ class SentenceReranker:
         sentence_weights: Mapping[str, float],
         duplicate_penalty: float = 0.5,
     ) -> None:
-        for given, known, what in (
-            (weights, PASSAGE_FEATURES, "rank"),
-            (sentence_weights, SENTENCE_FEATURES, "sentence"),
-        ):
-            unknown = set(given) - set(known) - {"bias"}
-            if unknown:
-                raise ValueError(f"{what} weights name unknown features: {', '.join(sorted(unknown))}")
         self.index = index
         self.keywords = keywords
-        self.weights = dict(weights)
-        self.sentence_weights = dict(sentence_weights)
+        self.weights = checked_weights(weights, PASSAGE_FEATURES, "rank")
+        self.sentence_weights = checked_weights(sentence_weights, SENTENCE_FEATURES, "sentence")
         self.duplicate_penalty = duplicate_penalty
 
     def annotate(self, query: Query, passages: list[Passage]) -> list[Passage]:
@@ -135,24 +141,14 @@ class SentenceReranker:
                 "answer_type": max((f["answer_type"] for _, _, f in sentences), default=0.0),
                 "speaker": max((f["speaker"] for _, _, f in sentences), default=0.0),
             }
-            passage.features["logit"] = self.logit(passage.features)
+            passage.features["logit"] = linear(self.weights, passage.features, PASSAGE_FEATURES)
             scored = []
             for record, vector, features in sentences:
                 features["passage"] = passage.features["logit"]
-                scored.append(ScoredSentence(record, self.sentence_logit(features), vector, features))
+                score = linear(self.sentence_weights, features, SENTENCE_FEATURES)
+                scored.append(ScoredSentence(record, score, vector, features))
             passage.sentences = sorted(scored, key=lambda s: (-s.score, s.sentence.start))
         return passages
-
-    def sentence_logit(self, features: Mapping[str, float]) -> float:
-        """A sentence's score under the fitted sentence weights: how likely it holds the answer."""
-        weighted = sum(self.sentence_weights.get(name, 0.0) * features[name] for name in SENTENCE_FEATURES)
-        return self.sentence_weights.get("bias", 0.0) + weighted
-
-    def logit(self, features: Mapping[str, float]) -> float:
-        """The passage's score under the fitted weights."""
-        return self.weights.get("bias", 0.0) + sum(
-            self.weights.get(name, 0.0) * features[name] for name in PASSAGE_FEATURES
-        )
 
     def rerank(self, query: Query, passages: list[Passage]) -> list[Passage]:
         """Annotate, order by the fitted score, and move near-duplicates down."""
