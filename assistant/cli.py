@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .store.locking import StoreBusy
 
 
 class Failure(click.ClickException):
@@ -79,7 +80,7 @@ def _first_line(error: BaseException) -> str:
         where = f": {error.filename}" if error.filename else ""
         return f"{error.strerror.lower()}{where}"
     text = str(error).strip().splitlines()
-    if isinstance(error, ValueError) and text:
+    if isinstance(error, (ValueError, StoreBusy)) and text:
         return text[0]  # our own messages say what is wrong in the user's terms
     return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
 

@@ -26,6 +26,7 @@ from assistant.settings import Settings
 from assistant.store.embedding import Embedder
 from assistant.store.index import DocumentRecord, Index, connect
 from assistant.store.keyword import KeywordIndex
+from assistant.store.locking import StoreBusy, writer_lock
 from assistant.text.entities import EntityTagger
 
 
@@ -51,43 +52,76 @@ class Assistant:
     # --- the index ---------------------------------------------------------------------
 
     def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
-        report = ingest(
-            paths,
-            self.index,
-            self.embedder,
-            chunk_size=self.settings.chunk_size,
-            chunk_overlap=self.settings.chunk_overlap,
-            max_file_bytes=self.settings.max_file_bytes,
-            progress=progress,
-            tagger=self.tagger if self.settings.entities else None,
-        )
-        if report.changed or not self._keyword_folder().exists():
-            self._keywords = self._build_keywords()
-        return report
+        """Bring the index in step with ``paths``, holding the store's writer lock."""
+        with writer_lock(self.settings.store, self.settings.lock_wait):
+            keywords = self._saved_keywords(self.index.refresh())
+            finished = self.index.write_finished()
+            report = ingest(
+                paths,
+                self.index,
+                self.embedder,
+                chunk_size=self.settings.chunk_size,
+                chunk_overlap=self.settings.chunk_overlap,
+                max_file_bytes=self.settings.max_file_bytes,
+                progress=progress,
+                tagger=self.tagger if self.settings.entities else None,
+                repair=not finished,
+            )
+            if report.changed or report.repaired or not finished or keywords is None:
+                changed = set(report.updated + report.removed + report.repaired)
+                self._write_keywords(keywords, changed, report.added + report.updated)
+            return report
 
     def remove(self, doc_id: str) -> bool:
-        if self.index.document_record(doc_id) is None:
-            return False
-        self.index.remove_document(doc_id)
-        self._keywords = self._build_keywords()
-        return True
+        """Remove one article from the index (its file, if any, is left alone)."""
+        with writer_lock(self.settings.store, self.settings.lock_wait):
+            keywords = self._saved_keywords(self.index.refresh())
+            if self.index.document_record(doc_id) is None:
+                return False
+            self.index.remove_document(doc_id)
+            self._write_keywords(keywords, {doc_id}, [])
+            return True
 
     def documents(self) -> list[DocumentRecord]:
         return self.index.document_records()
 
     @property
     def keywords(self) -> KeywordIndex:
-        """The BM25 index, loaded from disk if it matches the collection, else rebuilt."""
-        current = self.index.contents_fingerprint()
+        """The BM25 index of what the collection holds now: the saved one when it is current.
+
+        When it is not (a write was interrupted), it is rebuilt from Chroma, and saved only
+        if no other process is writing.
+        """
+        current = self.index.refresh()
         if self._keywords is None or self._keywords.source_fingerprint != current:
-            loaded = KeywordIndex.load(self._keyword_folder())
-            self._keywords = loaded if loaded and loaded.source_fingerprint == current else self._build_keywords()
+            self._keywords = self._saved_keywords(current)
+            if self._keywords is None:
+                try:
+                    with writer_lock(self.settings.store, wait=0):
+                        self._keywords = self._write_keywords(None, set(), [])
+                except StoreBusy:
+                    self._keywords = KeywordIndex.build(self.index.all_chunks(), current)
         return self._keywords
 
-    def _build_keywords(self) -> KeywordIndex:
+    def _saved_keywords(self, current: str) -> KeywordIndex | None:
+        """The keyword index in memory or on disk, if it reflects the contents ``current``."""
+        if self._keywords is not None and self._keywords.source_fingerprint == current:
+            return self._keywords
+        loaded = KeywordIndex.load(self._keyword_folder())
+        return loaded if loaded is not None and loaded.source_fingerprint == current else None
+
+    def _write_keywords(self, keywords: KeywordIndex | None, gone: set[str], changed: list[str]) -> KeywordIndex:
+        """Bring the keyword index up to date after a write (incrementally when one is given),
+        save it, and record the contents it reflects. Only under the writer lock."""
         current = self.index.record_contents()
-        keywords = KeywordIndex.build(self.index.all_chunks(), current)
+        if keywords is None:
+            keywords = KeywordIndex.build(self.index.all_chunks(), current)
+        else:
+            keywords.delete_documents(gone | set(changed))
+            keywords.add(self.index.chunks_of(changed))
+            keywords.source_fingerprint = current
         keywords.save(self._keyword_folder())
+        self._keywords = keywords
         return keywords
 
     def _keyword_folder(self) -> Path:
@@ -244,7 +278,11 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Ass
     """
     from assistant.answer.generation import build_answerer
 
-    index = Index(connect(settings.store, settings.chroma_url), settings.collection)
+    index = Index(
+        connect(settings.store, settings.chroma_url),
+        settings.collection,
+        reconnect=lambda: connect(settings.store, settings.chroma_url),
+    )
     embedder = embedder or Embedder(batch_size=settings.embed_batch_size)
     answerer = build_answerer(settings.mode, settings)
     return Assistant(settings, index, embedder, answerer)

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     entities: bool = True
 
     # Embedding.
+    # Seconds an ingest or removal waits for another process's write to the same store.
+    lock_wait: float = Field(30.0, ge=0)
+
     embed_batch_size: int = Field(64, gt=0)
 
     # Retrieval.

@@ -119,10 +119,10 @@ def test_single_file_ingest_does_not_remove_others(tmp_path: Path, corpus_copy: 
 def test_keyword_index_survives_a_restart_and_is_reused(tmp_path: Path, corpus_copy: Path, embedder: Embedder):
     make_assistant(tmp_path / "store", embedder).ingest([corpus_copy])
     folder = next((tmp_path / "store" / "keyword").iterdir())
-    saved = (folder / "meta.json").stat().st_mtime_ns
+    saved = (folder / "manifest.json").stat().st_mtime_ns
     restarted = make_assistant(tmp_path / "store", embedder)
     assert restarted.keywords.search("Cabinets", 1)[0][0].startswith(HERALD)
-    assert (folder / "meta.json").stat().st_mtime_ns == saved  # loaded, not rebuilt
+    assert (folder / "manifest.json").stat().st_mtime_ns == saved  # loaded, not rebuilt
 
 
 def test_stale_keyword_index_is_rebuilt_from_chroma(tmp_path: Path, corpus_copy: Path, embedder: Embedder):

@@ -33,6 +33,8 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    # documents left half-written by an interrupted write, taken out again
+    repaired: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     texts_embedded: int = 0
 
@@ -97,8 +99,13 @@ def ingest(
     max_file_bytes: int,
     progress: Progress | None = None,
     tagger: EntityTagger | None = None,
+    repair: bool = True,
 ) -> IngestReport:
-    """Bring the index in step with the given files and folders (``tagger``: named entities)."""
+    """Bring the index in step with the given files and folders (``tagger``: named entities).
+
+    ``repair``: look for documents an interrupted write left without their record (one read
+    of every chunk's metadata, so only worth it when the last write did not finish).
+    """
     files, missing, folders = find_files(paths)
     report = IngestReport(skipped=list(missing))
     existing = {record.doc_id: record for record in index.document_records()}
@@ -151,8 +158,9 @@ def ingest(
     for doc_id in removed:
         index.remove_document(doc_id)
         report.removed.append(doc_id)
-    for doc_id in index.orphan_doc_ids():
+    for doc_id in sorted(index.orphan_doc_ids()) if repair else []:
         index.remove_document(doc_id)
+        report.repaired.append(doc_id)
     report.texts_embedded = embedder.texts_embedded - embedded_before
     return report
 

@@ -13,14 +13,15 @@ One logical index is three collections sharing a name prefix:
 
 A document's record is written last and removed first, so a document whose record is
 present always has all of its chunks and sentences. Every write first drops the state
-record; the next reader of the fingerprint computes it from the records and keeps it.
+record and the writer puts it back when done (under the writer lock, ``store/locking.py``);
+readers compute the fingerprint from the records while it is missing, and never store it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,15 +88,40 @@ def published_number(published: str | None) -> int:
 
 
 class Index:
-    """The three collections of one logical index, behind a small interface."""
+    """The collections of one logical index, behind a small interface.
 
-    def __init__(self, client: Any, name: str) -> None:
-        self.client = client
+    Another process may write to the same store. ``refresh()`` (called before each query and
+    each write) notices from the contents fingerprint, and with an embedded store reopens
+    the client: a handle opened before another process's write cannot see its vectors.
+    """
+
+    def __init__(self, client: Any, name: str, reconnect: Callable[[], Any] | None = None) -> None:
         self.name = name
-        self.chunks = client.get_or_create_collection(name, metadata=_SPACE, embedding_function=None)
-        self.sentences = client.get_or_create_collection(f"{name}.sentences", metadata=_SPACE, embedding_function=None)
-        self.documents = client.get_or_create_collection(f"{name}.documents", metadata=_SPACE, embedding_function=None)
-        self.state = client.get_or_create_collection(f"{name}.state", embedding_function=None)
+        self._reconnect = reconnect
+        self._seen: str | None = None
+        self._open(client)
+
+    def _open(self, client: Any) -> None:
+        self.client = client
+        self.chunks = client.get_or_create_collection(self.name, metadata=_SPACE, embedding_function=None)
+        self.sentences = client.get_or_create_collection(
+            f"{self.name}.sentences", metadata=_SPACE, embedding_function=None
+        )
+        self.documents = client.get_or_create_collection(
+            f"{self.name}.documents", metadata=_SPACE, embedding_function=None
+        )
+        self.state = client.get_or_create_collection(f"{self.name}.state", embedding_function=None)
+
+    def refresh(self) -> str:
+        """The contents fingerprint, after reopening the store if another process changed it."""
+        current = self.contents_fingerprint()
+        if self._seen is not None and current != self._seen and self._reconnect is not None:
+            if hasattr(self.client, "close"):
+                self.client.close()
+            self._open(self._reconnect())
+            current = self.contents_fingerprint()
+        self._seen = current
+        return current
 
     # --- reading ---------------------------------------------------------------------
 
@@ -106,18 +132,23 @@ class Index:
     def contents_fingerprint(self) -> str:
         """A digest of every document's id and fingerprint: it changes whenever a document does.
 
-        One small read of the state record; when a write has dropped that record, it is
-        computed from every document record and kept for the next read.
+        One small read of the state record, which the last complete write left; while a
+        write is under way (or after one was interrupted) it is computed from every record.
         """
         found = self.state.get(ids=[_CONTENTS], include=["metadatas"])
         if found["ids"] and found["metadatas"][0]:
             return str(found["metadatas"][0]["fingerprint"])
-        return self.record_contents()
+        return fingerprint((record.doc_id, record.fingerprint) for record in self.document_records())
+
+    def write_finished(self) -> bool:
+        """Whether the last write to the store ran to its end (it left the state record)."""
+        return bool(self.state.get(ids=[_CONTENTS], include=[])["ids"])
 
     def record_contents(self) -> str:
-        """Compute the contents fingerprint from every document record and keep it for cheap reads."""
+        """Keep the contents fingerprint for cheap reads; only a writer, at the end of its write."""
         current = fingerprint((record.doc_id, record.fingerprint) for record in self.document_records())
         self.state.upsert(ids=[_CONTENTS], embeddings=[[1.0]], metadatas=[{"fingerprint": current}])
+        self._seen = current
         return current
 
     def document_text(self, doc_id: str) -> str | None:
@@ -133,6 +164,15 @@ class Index:
 
     def all_chunks(self) -> list[Chunk]:
         found = self._all(self.chunks, ["documents", "metadatas"])
+        return [
+            _chunk(cid, text, meta) for cid, text, meta in zip(found["ids"], found["documents"], found["metadatas"])
+        ]
+
+    def chunks_of(self, doc_ids: list[str]) -> list[Chunk]:
+        """Every chunk of the given documents."""
+        if not doc_ids:
+            return []
+        found = self.chunks.get(where={"doc_id": {"$in": sorted(set(doc_ids))}}, include=["documents", "metadatas"])
         return [
             _chunk(cid, text, meta) for cid, text, meta in zip(found["ids"], found["documents"], found["metadatas"])
         ]

@@ -1,0 +1,97 @@
+"""Many processes, one store: a running assistant keeps answering while another process writes.
+
+Real processes (the CLI run with ``python -m assistant``) write to a real embedded Chroma,
+and to a real ``chroma run`` server, while an assistant in this process keeps serving.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.store.embedding import Embedder
+from assistant.store.locking import StoreBusy, writer_lock
+from tests.conftest import CORPUS, ROOT, make_assistant
+
+TYPHOON = """---
+title: Typhoon Shanshan nears Kyushu
+outlet: Test Wire
+published: 2024-08-28
+---
+Typhoon Shanshan was expected to bring record rainfall to Kyushu, the weather agency said on Wednesday.
+
+Airlines cancelled more than 600 flights ahead of the storm, according to the transport ministry.
+"""
+QUESTION = "How many flights did airlines cancel ahead of Typhoon Shanshan?"
+
+
+def cli(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env={**os.environ, **env},
+    )
+
+
+def cited_docs(answer) -> set[str]:
+    return {citation.doc_id for citation in answer.citations}
+
+
+@pytest.mark.slow
+def test_a_serving_process_answers_with_an_article_another_process_ingests(tmp_path: Path, embedder: Embedder):
+    store = tmp_path / "store"
+    serving = make_assistant(store, embedder)
+    serving.ingest([CORPUS])
+    before = serving.ask(QUESTION)
+    assert "typhoon" not in cited_docs(before)
+
+    article = tmp_path / "typhoon.txt"
+    article.write_text(TYPHOON)
+    written = cli("ingest", str(article), "--store", str(store))
+    assert written.returncode == 0, written.stderr
+
+    after = serving.ask(QUESTION)
+    assert not after.abstained and "600 flights" in after.answer
+    assert "typhoon" in cited_docs(after)
+    # Ordinary questions about the older articles still work with the same handle.
+    assert not serving.ask("What did Kishida say about the 1998 declaration?").abstained
+
+    removed = cli("remove", "typhoon", "--store", str(store))
+    assert removed.returncode == 0, removed.stderr
+    assert "typhoon" not in cited_docs(serving.ask(QUESTION))
+    assert [record.doc_id for record in serving.documents()] == sorted(
+        record.doc_id for record in make_assistant(store, embedder).documents()
+    )
+
+
+@pytest.mark.slow
+def test_a_second_writer_is_told_the_store_is_busy(tmp_path: Path, embedder: Embedder):
+    store = tmp_path / "store"
+    make_assistant(store, embedder).ingest([CORPUS])
+    article = tmp_path / "typhoon.txt"
+    article.write_text(TYPHOON)
+    with writer_lock(store, wait=0):
+        blocked = cli("ingest", str(article), "--store", str(store), ASSISTANT_LOCK_WAIT="0")
+    assert blocked.returncode == 1
+    assert blocked.stderr.strip().splitlines() == [
+        f"error: another process is writing to the store at {store}; try again when it has finished"
+    ]
+    assert "typhoon" not in {record.doc_id for record in make_assistant(store, embedder).documents()}
+    # Once the first writer is done, the same command goes through.
+    assert cli("ingest", str(article), "--store", str(store)).returncode == 0
+
+
+def test_the_writer_lock_is_exclusive_and_released(tmp_path: Path):
+    with writer_lock(tmp_path, wait=0):
+        with pytest.raises(StoreBusy, match="another process is writing"):
+            with writer_lock(tmp_path, wait=0.2):
+                pass
+    with writer_lock(tmp_path, wait=0):
+        pass
