@@ -70,7 +70,8 @@ class Assistant:
             if report.changed or report.repaired or not finished or keywords is None:
                 changed = set(report.updated + report.removed + report.repaired)
                 self._write_keywords(keywords, changed, report.added + report.updated)
-            return report
+        self.embedder.exported()  # so that the first question needs no torch
+        return report
 
     def remove(self, doc_id: str) -> bool:
         """Remove one article from the index (its file, if any, is left alone)."""
@@ -142,7 +143,7 @@ class Assistant:
         keyword = KeywordRetriever(self.index, self.keywords)
         if name == "bm25":
             return keyword
-        fusion = FusionRetriever([dense, keyword], self.settings.candidates)
+        fusion = FusionRetriever([dense, keyword], self.settings.candidates, self.settings.rrf_k)
         return fusion if name == "rrf" else HybridRetriever(fusion, self.reranker)
 
     def retrieve(
@@ -283,6 +284,6 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None) -> Ass
         settings.collection,
         reconnect=lambda: connect(settings.store, settings.chroma_url),
     )
-    embedder = embedder or Embedder(batch_size=settings.embed_batch_size)
+    embedder = embedder or Embedder(batch_size=settings.embed_batch_size, cache=settings.model_cache)
     answerer = build_answerer(settings.mode, settings)
     return Assistant(settings, index, embedder, answerer)

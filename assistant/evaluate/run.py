@@ -309,7 +309,7 @@ def run_sweep(
     from assistant.engine import build_assistant
     from assistant.store.embedding import Embedder
 
-    embedder = embedder or Embedder(batch_size=settings.embed_batch_size)
+    embedder = embedder or Embedder(batch_size=settings.embed_batch_size, cache=settings.model_cache)
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="news-assistant-sweep-") as folder:
         for value in values:

@@ -25,6 +25,8 @@ from assistant.text.sentences import split_sentences
 PIPELINE_VERSION = "4"
 
 Progress = Callable[[int, int, str], None]
+# Texts (chunks and sentences) embedded and written together.
+BATCH_TEXTS = 512
 
 
 @dataclass
@@ -63,7 +65,11 @@ class _Prepared:
     chunks: list[Chunk]
     chunk_speakers: list[list[str]]
     sentences: list[SentenceRecord]
-    vectors: list[list[float]]
+
+    @property
+    def texts(self) -> list[str]:
+        """What gets embedded: each chunk with its title, then each sentence."""
+        return [chunk.indexed_text for chunk in self.chunks] + [sentence.text for sentence in self.sentences]
 
 
 def document_fingerprint(content_hash: str, chunk_size: int, chunk_overlap: int) -> str:
@@ -111,7 +117,7 @@ def ingest(
     existing = {record.doc_id: record for record in index.document_records()}
     embedded_before = embedder.texts_embedded
     seen: dict[str, Path] = {}
-    prepared: list[_Prepared] = []
+    batch: list[_Prepared] = []
 
     for number, (path, root) in enumerate(files, start=1):
         if progress:
@@ -121,9 +127,7 @@ def ingest(
             report.skipped.append((str(path), f"same document id {doc_id!r} as {seen[doc_id]}"))
             continue
         try:
-            item = _prepare(
-                path, root, existing.get(doc_id), embedder, chunk_size, chunk_overlap, max_file_bytes, tagger
-            )
+            item = _prepare(path, root, existing.get(doc_id), chunk_size, chunk_overlap, max_file_bytes, tagger)
         except ArticleError as error:
             report.skipped.append((str(path), str(error)))
             seen[doc_id] = path  # a broken file keeps its indexed version, never removed
@@ -135,8 +139,12 @@ def ingest(
         seen[doc_id] = path
         if item is None:
             report.unchanged.append(doc_id)
-        else:
-            prepared.append(item)
+            continue
+        batch.append(item)
+        if sum(len(item.texts) for item in batch) >= BATCH_TEXTS:
+            _write(batch, index, embedder, existing, report)
+            batch = []
+    _write(batch, index, embedder, existing, report)
 
     removed = [
         record.doc_id
@@ -144,17 +152,6 @@ def ingest(
         if record.doc_id not in seen and _inside_any(record.source, folders)
     ]
 
-    for item in prepared:
-        index.replace_document(
-            item.record,
-            item.article.text,
-            item.chunks,
-            item.vectors[: len(item.chunks)],
-            item.chunk_speakers,
-            item.sentences,
-            item.vectors[len(item.chunks) :],
-        )
-        (report.updated if item.record.doc_id in existing else report.added).append(item.record.doc_id)
     for doc_id in removed:
         index.remove_document(doc_id)
         report.removed.append(doc_id)
@@ -165,17 +162,42 @@ def ingest(
     return report
 
 
+def _write(
+    batch: list[_Prepared],
+    index: Index,
+    embedder: Embedder,
+    existing: dict[str, DocumentRecord],
+    report: IngestReport,
+) -> None:
+    """Embed a batch of prepared documents in one call, then write each."""
+    vectors = embedder.embed([text for item in batch for text in item.texts])
+    at = 0
+    for item in batch:
+        chunk_vectors = vectors[at : at + len(item.chunks)]
+        sentence_vectors = vectors[at + len(item.chunks) : at + len(item.texts)]
+        at += len(item.texts)
+        index.replace_document(
+            item.record,
+            item.article.text,
+            item.chunks,
+            chunk_vectors,
+            item.chunk_speakers,
+            item.sentences,
+            sentence_vectors,
+        )
+        (report.updated if item.record.doc_id in existing else report.added).append(item.record.doc_id)
+
+
 def _prepare(
     path: Path,
     root: Path,
     current: DocumentRecord | None,
-    embedder: Embedder,
     chunk_size: int,
     chunk_overlap: int,
     max_file_bytes: int,
     tagger: EntityTagger | None = None,
 ) -> _Prepared | None:
-    """Read, chunk and embed one file; None when the indexed version is up to date."""
+    """Read, clean, chunk and tag one file; None when the indexed version is up to date."""
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise ArticleError(f"unsupported file type {path.suffix.lower() or '(none)'!r}")
     if path.stat().st_size <= max_file_bytes and current is not None:
@@ -196,7 +218,6 @@ def _prepare(
     chunk_speakers = [
         sorted({q.speaker for q in quotes if q.start < chunk.end and chunk.start < q.end}) for chunk in chunks
     ]
-    vectors = embedder.embed([chunk.indexed_text for chunk in chunks] + [s.text for s in sentences])
     record = DocumentRecord(
         doc_id=article.doc_id,
         title=article.title,
@@ -208,7 +229,7 @@ def _prepare(
         chunks=len(chunks),
         source=str(path.resolve()),
     )
-    return _Prepared(article, record, chunks, chunk_speakers, sentences, vectors)
+    return _Prepared(article, record, chunks, chunk_speakers, sentences)
 
 
 def _inside_any(source: str, folders: list[Path]) -> bool:

@@ -1,8 +1,8 @@
 """Retrievers: dense (Chroma), keyword (BM25), and hybrid (both, fused, then reranked).
 
 Each retriever has one method, ``retrieve(query, k, filters) -> list[Passage]``. Hybrid
-fuses dense and keyword rankings by reciprocal rank fusion (llama-index's
-``QueryFusionRetriever``) and hands the fused candidates to the sentence-level reranker.
+fuses dense and keyword rankings by reciprocal rank fusion (as llama-index's
+``QueryFusionRetriever`` does) and hands the fused candidates to the sentence-level reranker.
 """
 
 from __future__ import annotations
@@ -129,35 +129,37 @@ class KeywordRetriever:
 
 
 class FusionRetriever:
-    """Reciprocal rank fusion of several retrievers, through llama-index."""
+    """Reciprocal rank fusion of several retrievers.
 
-    def __init__(self, retrievers: list[Retriever], candidates: int) -> None:
+    The same fusion as llama-index's ``QueryFusionRetriever`` in reciprocal-rank mode (each
+    retriever's results sorted by score, a passage earning ``1 / (rank + k)`` from each list it
+    is in, ranks from 0, ties in order of first appearance; a test holds the two equal), done
+    here because importing llama-index takes longer than answering a question.
+    """
+
+    def __init__(self, retrievers: list[Retriever], candidates: int, k: int = 60) -> None:
         self.retrievers = retrievers
         self.candidates = candidates
+        self.k = k
 
     def retrieve(self, query: Query, k: int, filters: Filters) -> list[Passage]:
-        from llama_index.core.llms import MockLLM
-        from llama_index.core.retrievers import QueryFusionRetriever
-        from llama_index.core.retrievers.fusion_retriever import FUSION_MODES
-
         found: dict[str, Passage] = {}
-        adapters: list[Any] = [_LlamaAdapter(r, query, self.candidates, filters, found) for r in self.retrievers]
-        fusion = QueryFusionRetriever(
-            adapters,
-            # num_queries=1 generates no extra queries, so no LLM is called; an explicit
-            # stand-in keeps llama-index from resolving its global default LLM.
-            llm=MockLLM(),
-            mode=FUSION_MODES.RECIPROCAL_RANK,
-            similarity_top_k=max(k, self.candidates),
-            num_queries=1,
-            use_async=False,
-        )
-        fused = fusion.retrieve(query.text)
+        fused: dict[str, float] = {}
+        for retriever in self.retrievers:
+            name = getattr(retriever, "name", type(retriever).__name__)
+            results = retriever.retrieve(query, self.candidates, filters)
+            for rank, passage in enumerate(results, start=1):
+                kept = found.setdefault(passage.chunk.chunk_id, Passage(passage.chunk, passage.score))
+                kept.signals[name] = passage.score
+                kept.signals[f"{name}_rank"] = rank
+            by_score = sorted(results, key=lambda passage: passage.score, reverse=True)
+            for rank, passage in enumerate(by_score):
+                fused[passage.chunk.chunk_id] = fused.get(passage.chunk.chunk_id, 0.0) + 1.0 / (rank + self.k)
         passages = []
-        for node in fused[:k]:
-            passage = found[node.node.node_id]
-            passage.score = float(node.score or 0.0)
-            passage.signals["rrf"] = passage.score
+        for chunk_id, score in sorted(fused.items(), key=lambda item: item[1], reverse=True)[:k]:
+            passage = found[chunk_id]
+            passage.score = score
+            passage.signals["rrf"] = score
             passages.append(passage)
         return passages
 
@@ -172,36 +174,3 @@ class HybridRetriever:
     def retrieve(self, query: Query, k: int, filters: Filters) -> list[Passage]:
         candidates = self.fusion.retrieve(query, self.fusion.candidates, filters)
         return self.reranker.rerank(query, candidates)[:k]
-
-
-def _llama_base() -> type:
-    from llama_index.core.retrievers import BaseRetriever
-
-    return BaseRetriever
-
-
-class _LlamaAdapter(_llama_base()):  # type: ignore[misc]
-    """One of our retrievers seen as a llama-index retriever (nodes keyed by chunk id)."""
-
-    def __init__(self, retriever: Retriever, query: Query, k: int, filters: Filters, found: dict[str, Passage]):
-        super().__init__()
-        self._inner = retriever
-        self._query = query
-        self._k = k
-        self._filters = filters
-        self._found = found
-
-    def _retrieve(self, query_bundle: Any) -> list[Any]:
-        from llama_index.core.schema import NodeWithScore, TextNode
-
-        results = []
-        name = getattr(self._inner, "name", type(self._inner).__name__)
-        for rank, passage in enumerate(self._inner.retrieve(self._query, self._k, self._filters), start=1):
-            kept = self._found.setdefault(passage.chunk.chunk_id, Passage(passage.chunk, passage.score))
-            kept.signals[name] = passage.score
-            kept.signals[f"{name}_rank"] = rank
-            # The node's text includes the chunk id so that fusion's hash-based merging
-            # keeps two identical texts from different articles apart.
-            node = TextNode(id_=passage.chunk.chunk_id, text=f"{passage.chunk.chunk_id}\n{passage.chunk.text}")
-            results.append(NodeWithScore(node=node, score=passage.score))
-        return results
