@@ -42,8 +42,15 @@ lint: setup
 	$(VENV)/bin/ruff format --check assistant tests bench
 	$(VENV)/bin/mypy assistant
 
+# Speed benchmarks (scripts, not tests): a quick size by default, BENCH_SCALE=full for 100k chunks.
+# They use the development set at ../shared/dev/realnews when it is there, else the seed corpus.
+BENCH_SCALE ?= quick
 bench: setup
-	$(PY) bench/retrieval_latency.py
+	$(PY) -m pip install -q -e ".[bench]"
+	$(PY) bench/cold_start.py --repeat 5
+	$(PY) bench/ingest_throughput.py $(if $(filter full,$(BENCH_SCALE)),--articles 60 --repeat 3,--articles 10 --repeat 1)
+	$(PY) bench/incremental.py $(if $(filter full,$(BENCH_SCALE)),--big 10000,--articles 10 --big 2000)
+	BENCH_SCALE=$(BENCH_SCALE) $(PY) bench/query_latency.py
 
 clean:
 	rm -rf $(VENV) store/chroma.sqlite3 store/*/ .pytest_cache

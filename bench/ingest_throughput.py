@@ -95,7 +95,8 @@ def tree_of(commit: str, into: Path) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("folder", type=Path, nargs="?", default=ROOT / "corpus")
+    dev = ROOT.parent / "shared" / "dev" / "realnews" / "corpus"
+    parser.add_argument("folder", type=Path, nargs="?", default=dev if dev.is_dir() else ROOT / "corpus")
     parser.add_argument("--articles", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--baseline", help="a commit to measure in the same run, alternating")
