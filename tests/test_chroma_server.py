@@ -77,3 +77,29 @@ def test_unreachable_server_is_a_one_line_error(tmp_path: Path):
     result = cli("list", "--chroma-url", f"http://127.0.0.1:{free_port()}", "--store", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_a_serving_process_sees_what_another_process_ingests_through_the_server(
+    chroma_server: str, tmp_path: Path, embedder: object
+):
+    from assistant.engine import build_assistant
+    from assistant.settings import Settings
+
+    settings = Settings(store=tmp_path / "serving", chroma_url=chroma_server)
+    serving = build_assistant(settings, embedder=embedder)  # type: ignore[arg-type]
+    serving.ingest([CORPUS])
+    question = "How many flights did airlines cancel ahead of Typhoon Shanshan?"
+    assert "typhoon" not in {c.doc_id for c in serving.ask(question).citations}
+
+    article = tmp_path / "typhoon.txt"
+    article.write_text(
+        "---\ntitle: Typhoon Shanshan nears Kyushu\noutlet: Test Wire\npublished: 2024-08-28\n---\n"
+        "Typhoon Shanshan was expected to bring record rainfall to Kyushu, the weather agency said.\n\n"
+        "Airlines cancelled more than 600 flights ahead of the storm, the transport ministry said.\n"
+    )
+    other = ["--chroma-url", chroma_server, "--store", str(tmp_path / "writer")]
+    assert cli("ingest", str(article), *other, cwd=tmp_path).returncode == 0
+    answer = serving.ask(question)
+    assert "600 flights" in answer.answer and answer.citations[0].doc_id == "typhoon"
+    assert cli("remove", "typhoon", *other, cwd=tmp_path).returncode == 0
+    assert "typhoon" not in {c.doc_id for c in serving.ask(question).citations}
