@@ -127,3 +127,18 @@ def test_an_unreadable_saved_index_loads_as_none(tmp_path: Path):
         item.write_bytes(b"not numpy")
     assert KeywordIndex.load(tmp_path / "kw") is None
     assert KeywordIndex.load(tmp_path / "missing") is None
+
+
+def test_the_analyser_is_bm25s_own():
+    import bm25s
+    import Stemmer
+    from bm25s.stopwords import STOPWORDS_EN
+
+    from assistant.store.keyword import STOP_WORDS, _tokenize
+
+    assert set(STOPWORDS_EN) == STOP_WORDS
+    texts = [chunk.indexed_text for chunk in seed_chunks()] + ["Élisabeth Borne's U.S. visit, 2024-09-06: a-ok!", ""]
+    expected = bm25s.tokenize(
+        texts, stopwords="en", stemmer=Stemmer.Stemmer("english"), return_ids=False, show_progress=False
+    )
+    assert _tokenize(texts) == expected

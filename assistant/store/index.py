@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import numpy as np
+
 from assistant.ingest.chunking import Chunk
 
 _SPACE = {"hnsw:space": "cosine"}
@@ -229,10 +231,11 @@ class Index:
         """Every stored sentence of the given documents, with its embedding."""
         if not doc_ids:
             return []
-        found = self.sentences.get(
-            where={"doc_id": {"$in": sorted(set(doc_ids))}},
-            include=["documents", "metadatas", "embeddings"],
-        )
+        return self._sentences({"doc_id": {"$in": sorted(set(doc_ids))}})
+
+    def _sentences(self, where: dict[str, Any]) -> list[tuple[SentenceRecord, list[float]]]:
+        found = self.sentences.get(where=where, include=["documents", "metadatas", "embeddings"])
+        vectors = np.asarray(found["embeddings"], dtype=float).tolist() if len(found["ids"]) else []
         return [
             (
                 SentenceRecord(
@@ -243,9 +246,9 @@ class Index:
                     speaker=meta.get("speaker") or None,
                     entities=tuple((label, value) for label, value in json.loads(meta.get("entities") or "[]")),
                 ),
-                list(map(float, vector)),
+                vector,
             )
-            for text, meta, vector in zip(found["documents"], found["metadatas"], found["embeddings"])
+            for text, meta, vector in zip(found["documents"], found["metadatas"], vectors)
         ]
 
     # --- writing ---------------------------------------------------------------------
@@ -395,8 +398,6 @@ def _record(meta: dict[str, Any]) -> DocumentRecord:
 
 
 def _normalised_mean(vectors: list[list[float]]) -> list[float]:
-    import numpy as np
-
     mean = np.asarray(vectors, dtype=float).mean(axis=0)
     norm = float(np.linalg.norm(mean)) or 1.0
     return (mean / norm).tolist()

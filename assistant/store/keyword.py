@@ -1,7 +1,7 @@
 """The keyword index: BM25 over the chunks, each with its title, updated in place.
 
 Chroma holds the truth; this index is derived from it. Chunks are analysed as bm25s does
-(lower case, English stop words, Snowball stemming) and scored with Lucene's BM25
+(lower case, its English stop words, Snowball stemming) and scored with Lucene's BM25
 (k1 1.5, b 0.75). The index is a list of immutable segments (a term-frequency matrix per
 batch of chunks) plus the ids of deleted chunks, so adding or removing an article writes one
 small segment and a small manifest instead of rebuilding everything; document frequencies
@@ -14,14 +14,17 @@ interrupted) is rebuilt from Chroma, so it never serves stale chunks.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
+import re
 import secrets
 import shutil
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -297,12 +300,26 @@ def terms_of(text: str) -> set[str]:
     return set(_tokenize([text])[0])
 
 
+# bm25s's English stop words (``bm25s.stopwords.STOPWORDS_EN``; a test holds them equal).
+STOP_WORDS = frozenset(
+    "a an and are as at be but by for if in into is it no not of on or such that the their then there these "
+    "they this to was will with".split()
+)
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
 def _tokenize(texts: list[str]) -> list[list[str]]:
-    import bm25s
+    """bm25s's analyser (its ``tokenize`` with English stop words and the Snowball stemmer),
+    without importing bm25s on the query path: lower case, words of two or more characters."""
+    stem = _stemmer().stemWords
+    return [stem([word for word in _TOKEN.findall(text.lower()) if word not in STOP_WORDS]) for text in texts]
+
+
+@functools.cache
+def _stemmer() -> Any:
     import Stemmer
 
-    stemmer = Stemmer.Stemmer("english")
-    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)
+    return Stemmer.Stemmer("english")
 
 
 def _replace(path: Path, text: str) -> None:
