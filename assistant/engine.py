@@ -54,7 +54,7 @@ class Assistant:
     def ingest(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
         """Bring the index in step with ``paths``, holding the store's writer lock."""
         with writer_lock(self.settings.store, self.settings.lock_wait):
-            keywords = self._saved_keywords(self.index.refresh())
+            keywords = self._keywords_to_update(self.index.refresh())
             finished = self.index.write_finished()
             report = ingest(
                 paths,
@@ -76,7 +76,7 @@ class Assistant:
     def remove(self, doc_id: str) -> bool:
         """Remove one article from the index (its file, if any, is left alone)."""
         with writer_lock(self.settings.store, self.settings.lock_wait):
-            keywords = self._saved_keywords(self.index.refresh())
+            keywords = self._keywords_to_update(self.index.refresh())
             if self.index.document_record(doc_id) is None:
                 return False
             self.index.remove_document(doc_id)
@@ -108,6 +108,12 @@ class Assistant:
         """The keyword index in memory or on disk, if it reflects the contents ``current``."""
         if self._keywords is not None and self._keywords.source_fingerprint == current:
             return self._keywords
+        return self._keywords_to_update(current)
+
+    def _keywords_to_update(self, current: str) -> KeywordIndex | None:
+        """A private copy of the saved keyword index (from disk) if it reflects ``current``: a
+        writer changes the copy and swaps it in, so questions being answered meanwhile keep a
+        consistent index."""
         loaded = KeywordIndex.load(self._keyword_folder())
         return loaded if loaded is not None and loaded.source_fingerprint == current else None
 
