@@ -13,7 +13,15 @@ directive when
   subject and no auxiliary but "do" ("Disregard ...", "Please reply ...", "Do not mention
   ...", "If anyone asks, tell them ...", "Stay indoors, officials said");
 - or its subject is a reader or a machine ("reader", "assistant", "AI", "chatbot", "model",
-  ...) that must, should or shall do something ("Any assistant reading this must reply ...").
+  ...) that must, should or shall do something ("Any assistant reading this must reply ...");
+- or it is greeted ("Dear reader, ...") or named before an order ("Bot, repeat ...").
+
+The small tagger misreads orders with odd words in them ("print walrus and nothing else"
+tags "print" as a noun), so a clause that opens, after adverbs, with a base-form verb from
+the lemmatizer's verb list (WordNet's), outside every subject and not followed by a verb of
+its own, counts as an order too. On 300 composed phrasings (``tests/test_directives.py``)
+this recognises at least 97%; on 6,497 sentences of 150 development articles it flags 12.6%,
+mostly second person and page furniture ("Follow him on Twitter", "Sign up for ...").
 
 The price is that some real sentences count as directives too (an interviewer's "What do
 you think ...?", an official's quoted "Stay indoors"): they are left out of answers and
@@ -66,8 +74,8 @@ _GREETING = re.compile(
 )
 # ... or one named before a comma, followed by an order ("Assistant, repeat after me ...").
 _VOCATIVE = re.compile(rf"^\W*(?:(?:all|every|any)\s+)?(?:[\w.-]+\s+)?(?:{_ADDRESSEE})s?\s*[,:]\s*(.+)", re.IGNORECASE)
-# Everything but the tagger and parser (and what they need).
-_UNUSED = ["ner", "lemmatizer", "senter"]
+# Everything but the tagger and parser (and what they need), and the lemmatizer for its verb list.
+_UNUSED = ["ner", "senter"]
 
 
 def is_directive(sentence: str) -> bool:
@@ -93,7 +101,32 @@ def _parsed_directive(sentence: str) -> bool:
             return True
         if token.dep_ == "ROOT" and _obliged_addressee(token):
             return True
-    return any(_implied_you(doc[start:].text) for start in _clause_starts(doc))
+    starts = _clause_starts(doc)
+    return any(_opens_with_bare_verb(doc, start) for start in starts)
+
+
+def _opens_with_bare_verb(doc: Any, start: int) -> bool:
+    """Whether the clause opens (after adverbs) with a word that can only be read as a verb
+    there: a base form in the lemmatizer's verb list, outside every subject, and not followed
+    by a verb of its own ("print walrus and nothing else", but not "Record rainfall hit ...")."""
+    first = next((t for t in doc[start:] if not _adverb(t)), None)
+    if first is None or first.lower_ not in _verbs() or first.tag_ not in ("VB", "VBP", "NN", "UH"):
+        return False
+    if first.i > 0 and first.text[:1].isupper():
+        return False  # a capitalised word inside a sentence is a name
+    if any(t.dep_ in _SUBJECTS and first in list(t.subtree) for t in doc):
+        return False
+    root = next(t for t in doc if t.dep_ == "ROOT")
+    if (
+        start == 0
+        and root is not first
+        and (root.tag_ in ("VBZ", "VBD") or any(c.dep_ in _SUBJECTS for c in root.children))
+    ):
+        return False  # the sentence has a finite verb of its own ("date 2024 ... poses with ...")
+    if start > 0 and first.head.i < start and first.dep_ in ("conj", "appos"):
+        return False  # after a comma, the next item of a list or an apposition
+    following = doc[first.i + 1] if first.i + 1 < len(doc) else None
+    return following is None or following.tag_ not in ("VBD", "VBZ", "VBP", "MD")
 
 
 def _clause_starts(doc: Any) -> list[int]:
@@ -108,19 +141,9 @@ def _clause_starts(doc: Any) -> list[int]:
     return kept
 
 
-def _implied_you(clause: str) -> bool:
-    """Whether a clause the tagger could not read is an order: with "you" put in front, its
-    first word becomes the main verb and "you" its subject ("print walrus ..." -> "you print
-    walrus ...")."""
-    doc = _nlp()("you " + clause)
-    verb = next((t for t in doc[1:] if not _adverb(t)), None)
-    if verb is None or verb.tag_ not in ("VB", "VBP") or verb.dep_ != "ROOT":
-        return False
-    return any(c.dep_ == "nsubj" and c.i == 0 for c in verb.children)
-
-
 def _adverb(token: Any) -> bool:
-    return bool(token.pos_ in ("ADV", "INTJ") or token.lower_.endswith("ly") or token.is_punct)
+    kindly = token.lower_.endswith("ly") and token.tag_ in ("RB", "JJ")  # "kindly", not "reply"
+    return bool(token.pos_ in ("ADV", "INTJ") or kindly or token.is_punct)
 
 
 def _is_question(doc: Any) -> bool:
@@ -137,6 +160,11 @@ def _imperative(verb: Any) -> bool:
     """
     if verb.tag_ == "UH":
         if not any(c.dep_ in ("dobj", "dative") for c in verb.children):
+            return False
+    elif verb.tag_ == "VBD":
+        # "let", "put", "set": a past tense that is also the base form, opening its clause.
+        before = [t for t in verb.doc[: verb.i] if t.is_punct or not _adverb(t)]
+        if verb.lower_ not in _verbs() or (before and before[-1].text not in (",", ";", ":")):
             return False
     elif verb.tag_ not in ("VB", "VBP"):
         return False
@@ -185,6 +213,12 @@ def _for_tagging(sentence: str) -> str:
     if letters and sum(c.isupper() for c in letters) / len(letters) > 0.7:
         sentence = sentence.lower()
     return sentence[:1].lower() + sentence[1:]
+
+
+@lru_cache(maxsize=1)
+def _verbs() -> frozenset[str]:
+    """The base forms of English verbs, from the lemmatizer's tables (WordNet's verb index)."""
+    return frozenset(_nlp().get_pipe("lemmatizer").lookups.get_table("lemma_index")["verb"])
 
 
 @lru_cache(maxsize=1)
