@@ -220,3 +220,17 @@ def test_words_put_in_quotation_marks_must_be_in_the_passage_verbatim() -> None:
         'Kishida said he "wholeheartedly upholds" the positions of previous Cabinets.', KISHIDA_QUOTE
     )
     assert is_supported('Kishida said he would "fully uphold the positions of previous Cabinets" [1].', KISHIDA_QUOTE)
+
+
+# --- relevance: a supported sentence must also answer the question -------------------------
+
+
+def test_a_supported_sentence_off_the_question_is_removed(passages) -> None:
+    claim = "Kishida fully upholds the positions of previous Cabinets [1]."
+    on_question = verify(claim, passages, question="What did Kishida say about the 1998 declaration?")
+    assert on_question.answer == "Kishida fully upholds the positions of previous Cabinets. [1]"
+    off_question = verify(claim, passages, question="Until what time will the Tokyo library stay open on weekdays?")
+    assert off_question.answer == "" and off_question.citations == []
+    assert off_question.removed == ["Kishida fully upholds the positions of previous Cabinets."]
+    # Without a question only support is checked: relevance is what removed it.
+    assert verify(claim, passages).answer == on_question.answer
