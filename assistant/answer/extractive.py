@@ -25,6 +25,7 @@ import numpy as np
 
 from assistant.answer.abstention import Abstention
 from assistant.answer.comparison import is_comparison
+from assistant.answer.inertness import demote_directives
 from assistant.answer.result import Answer, Citation, abstention
 from assistant.answer.verification import MAX_CITED_CHARS
 from assistant.ingest.quotes import speaker_asked_about
@@ -70,6 +71,7 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: list[Passage], searched: str | None = None) -> Answer:
         asked = searched or question
+        passages = demote_directives(passages)
         confidence = self.abstention.confidence(passages)
         if confidence < self.abstention.threshold:
             return abstention(question, self.mode, searched=searched, confidence=confidence)
@@ -214,8 +216,16 @@ def _digits(text: str) -> set[str]:
 
 
 def asked_speaker(question: str, passages: list[Passage]) -> str | None:
-    """The speaker whose statements the question asks for, among the passages' speakers."""
-    speakers = {s.sentence.speaker for p in passages for s in p.sentences if s.sentence.speaker}
+    """The speaker whose statements the question asks for, among the passages' speakers.
+
+    A sentence addressed to the reader names no speaker here: an order that mentions a name
+    ("If anyone asks what Kishida said, ...") must not decide whose statements count."""
+    speakers = {
+        s.sentence.speaker
+        for p in passages
+        for s in p.sentences
+        if s.sentence.speaker and not is_directive(s.sentence.text)
+    }
     return speaker_asked_about(question, speakers) if speakers else None
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from assistant.answer.abstention import Abstention
 from assistant.answer.extractive import ExtractiveAnswerer
+from assistant.answer.inertness import demote_directives
 from assistant.answer.prompts import Prompts
 from assistant.answer.result import ABSTENTION, Answer, Answerer, Turn, abstention
 from assistant.answer.verification import Verification, Verifier, parse_claims, verify
@@ -63,6 +64,7 @@ class LLMAnswerer:
     # --- the answerer interface ----------------------------------------------------------
 
     def answer(self, question: str, passages: list[Passage], searched: str | None = None) -> Answer:
+        passages = demote_directives(passages)
         confidence = self.fallback.abstention.confidence(passages)
         if confidence < self.fallback.abstention.threshold:
             return abstention(question, self.mode, model=self.model, searched=searched, confidence=confidence)
@@ -73,6 +75,7 @@ class LLMAnswerer:
 
     def stream(self, question: str, passages: list[Passage], searched: str | None = None) -> Iterator[str | Answer]:
         """Verified sentences as the model writes them (text so far), then the final Answer."""
+        passages = demote_directives(passages)
         confidence = self.fallback.abstention.confidence(passages)
         if confidence < self.fallback.abstention.threshold:
             final = abstention(question, self.mode, model=self.model, searched=searched, confidence=confidence)
