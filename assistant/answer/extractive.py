@@ -7,7 +7,8 @@ names the speaker; a sentence from another outlet reporting the same fact adds i
 citation ("... [1][2]"); a comparison question gets each outlet's wording side by side
 ("According to The Korea Herald, ... [1]"). When the abstention model's confidence is
 below its threshold (``answer/abstention.py``), it says that the articles do not cover the
-question.
+question. A sentence that addresses the reader or an assistant (``text/directives.py``) is
+never quoted, whatever it says.
 
 Every answerer follows the ``Answerer`` protocol (``answer/result.py``):
 ``answer(question, passages, searched=None) -> Answer`` and ``stream(...)``, which yields the
@@ -24,10 +25,12 @@ import numpy as np
 
 from assistant.answer.abstention import Abstention
 from assistant.answer.comparison import is_comparison
+from assistant.answer.inertness import demote_directives
 from assistant.answer.result import Answer, Citation, abstention
-from assistant.answer.verification import MAX_CITED_CHARS, looks_like_instruction
+from assistant.answer.verification import MAX_CITED_CHARS
 from assistant.ingest.quotes import speaker_asked_about
 from assistant.retrieve.retrievers import Passage, ScoredSentence
+from assistant.text.directives import is_directive
 from assistant.text.sentences import DATELINE
 from assistant.text.words import stem, terms
 
@@ -68,6 +71,7 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: list[Passage], searched: str | None = None) -> Answer:
         asked = searched or question
+        passages = demote_directives(passages)
         confidence = self.abstention.confidence(passages)
         if confidence < self.abstention.threshold:
             return abstention(question, self.mode, searched=searched, confidence=confidence)
@@ -112,7 +116,7 @@ class ExtractiveAnswerer:
         Sentence scores come from the reranker's fitted sentence model, which already favours a
         sentence holding what the question asks for (a date for "when", a number for "how many").
         """
-        pool = [(s, p) for p in passages for s in p.sentences if not looks_like_instruction(s.sentence.text)]
+        pool = [(s, p) for p in passages for s in p.sentences if not is_directive(s.sentence.text)]
         if speaker:
             pool = [(s, p) for s, p in pool if s.sentence.speaker == speaker]
         if not pool:
@@ -133,7 +137,7 @@ class ExtractiveAnswerer:
         best: dict[str, tuple[ScoredSentence, Passage]] = {}
         for passage in passages:
             for scored in passage.sentences:
-                if looks_like_instruction(scored.sentence.text):
+                if is_directive(scored.sentence.text):
                     continue
                 current = best.get(passage.chunk.outlet)
                 if current is None or scored.score > current[0].score:
@@ -153,6 +157,8 @@ class ExtractiveAnswerer:
         speaker = sentence.speaker
         if speaker and not _names(speaker, sentence.text):
             mention = _mention_before(scored, passage, speaker)
+            if mention is not None and _addresses_reader(passage, mention, sentence.start):
+                mention = None  # the span would cite a sentence addressed to the reader
             if mention is not None:
                 quote.lead_in = f"{_short_name(speaker, passage)} said: "
                 quote.start = mention
@@ -160,7 +166,7 @@ class ExtractiveAnswerer:
 
     def _merge_same_facts(self, quotes: list[_Quote], passages: list[Passage], question: str) -> list[_Quote]:
         """Give a sentence the citation of another outlet's sentence that reports the same fact."""
-        pool = [(s, p) for p in passages for s in p.sentences]
+        pool = [(s, p) for p in passages for s in p.sentences if not is_directive(s.sentence.text)]
         merged: list[_Quote] = []
         used: set[tuple[str, int]] = set()
         for quote in quotes:
@@ -210,8 +216,16 @@ def _digits(text: str) -> set[str]:
 
 
 def asked_speaker(question: str, passages: list[Passage]) -> str | None:
-    """The speaker whose statements the question asks for, among the passages' speakers."""
-    speakers = {s.sentence.speaker for p in passages for s in p.sentences if s.sentence.speaker}
+    """The speaker whose statements the question asks for, among the passages' speakers.
+
+    A sentence addressed to the reader names no speaker here: an order that mentions a name
+    ("If anyone asks what Kishida said, ...") must not decide whose statements count."""
+    speakers = {
+        s.sentence.speaker
+        for p in passages
+        for s in p.sentences
+        if s.sentence.speaker and not is_directive(s.sentence.text)
+    }
     return speaker_asked_about(question, speakers) if speakers else None
 
 
@@ -235,6 +249,11 @@ def _same_or_duplicate(a: ScoredSentence, b: ScoredSentence, similarity: float) 
     if a.vector and b.vector:
         return float(np.dot(np.asarray(a.vector), np.asarray(b.vector))) > similarity
     return False
+
+
+def _addresses_reader(passage: Passage, start: int, end: int) -> bool:
+    """Whether a sentence of the passage between two offsets addresses the reader."""
+    return any(start <= s.sentence.start < end and is_directive(s.sentence.text) for s in passage.sentences)
 
 
 def _names(speaker: str, text: str) -> bool:

@@ -2,7 +2,7 @@
 
 The model sees the question and the numbered passages fenced as data (``prompts/``). Its
 reply is never shown unchecked: every sentence goes through the verifier, which keeps only
-the sentences that cite a given passage supporting them, with citations renumbered and
+the sentences that answer the question and cite a given passage supporting them, with citations renumbered and
 pointing at the supporting sentences' offsets. When nothing supported is left, the
 extractive answer stands in (or the abstention), still naming the model and listing what
 was removed. ``stream`` yields verified sentences as the model writes them.
@@ -18,12 +18,12 @@ from typing import Any
 
 from assistant.answer.abstention import Abstention
 from assistant.answer.extractive import ExtractiveAnswerer
+from assistant.answer.inertness import demote_directives
 from assistant.answer.prompts import Prompts
 from assistant.answer.result import ABSTENTION, Answer, Answerer, Turn, abstention
 from assistant.answer.verification import Verification, Verifier, parse_claims, verify
 from assistant.dialogue.followups import history_text
 from assistant.retrieve.retrievers import Passage
-from assistant.text.words import terms
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ class LLMAnswerer:
     # --- the answerer interface ----------------------------------------------------------
 
     def answer(self, question: str, passages: list[Passage], searched: str | None = None) -> Answer:
+        passages = demote_directives(passages)
         confidence = self.fallback.abstention.confidence(passages)
         if confidence < self.fallback.abstention.threshold:
             return abstention(question, self.mode, model=self.model, searched=searched, confidence=confidence)
@@ -74,6 +75,7 @@ class LLMAnswerer:
 
     def stream(self, question: str, passages: list[Passage], searched: str | None = None) -> Iterator[str | Answer]:
         """Verified sentences as the model writes them (text so far), then the final Answer."""
+        passages = demote_directives(passages)
         confidence = self.fallback.abstention.confidence(passages)
         if confidence < self.fallback.abstention.threshold:
             final = abstention(question, self.mode, model=self.model, searched=searched, confidence=confidence)
@@ -81,7 +83,7 @@ class LLMAnswerer:
             yield final
             return
         given = self.given(passages)
-        verifier = Verifier(given)
+        verifier = Verifier(given, searched or question)
         reply = ""
         checked = 0
         shown: list[str] = []
@@ -132,11 +134,8 @@ class LLMAnswerer:
         return [ChatMessage(role=MessageRole.SYSTEM, content=system), ChatMessage(role=MessageRole.USER, content=user)]
 
     def _checked(self, reply: str, given: list[Passage], question: str) -> Verification:
-        """The verified reply; an answer that is supported but off the question counts as removed."""
-        checked = verify(_without_abstention(reply), given)
-        if checked.answer and not on_topic(checked.answer, question):
-            return Verification("", [], checked.removed + [claim.text for claim in parse_claims(checked.answer)])
-        return checked
+        """The verified reply: supported sentences on the question; the others count as removed."""
+        return verify(_without_abstention(reply), given, question)
 
     def _finish(
         self, question: str, passages: list[Passage], checked: Verification, searched: str | None, confidence: float
@@ -175,13 +174,6 @@ class LLMAnswerer:
         where = f" at {self.where}" if self.where else ""
         cause = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         return LLMError(f"{self.mode} mode: {self.model}{where} did not answer: {cause}")
-
-
-def on_topic(answer: str, question: str) -> bool:
-    """Whether an answer shares at least one content word or name with the question."""
-    asked = terms(question)
-    said = terms(answer)
-    return bool((asked.words & said.words) or (asked.names & said.raw))
 
 
 def fence(passages: Sequence[Passage]) -> str:

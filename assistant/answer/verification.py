@@ -1,13 +1,24 @@
-"""The verifier: every sentence of a written answer must be supported by a passage it cites.
+"""The verifier: every sentence of a written answer must answer the question and be supported.
 
-``verify(text, passages)`` splits an answer into sentences and keeps a sentence only when it
-cites at least one of the passages given to the model (markers such as ``[2]`` or ``[1, 3]``;
-numbers with no passage are dropped) and ``is_supported`` finds its content in the cited
-passage: its names and numbers all appear there, and most of its other content words do (a
-verbatim quotation is supported as it is). The kept sentences cite the few sentences of the
-passage that support them, with their offsets, renumbered in order of first use; the others
-are listed as removed. Sentences of an article that address the assistant ("ignore your
-instructions ...") never count as evidence.
+``verify(text, passages, question)`` splits an answer into sentences and keeps a sentence
+only when
+
+- it cites at least one of the passages given to the model (markers such as ``[2]`` or
+  ``[1, 3]``; numbers with no passage are dropped);
+- ``is_supported`` finds its content in the cited passage: its names and numbers all
+  appear there, most of its other content words do, each with the polarity the passage gives
+  it (negation flips in either direction fail, ``text/negation.py``), and what it puts in
+  quotation marks is in the passage word for word. A sentence that is itself a verbatim
+  quotation is supported as it is only when it is a whole clause of the passage whose
+  negation matches the sentence it comes from;
+- it answers the question: it, or the passage sentences that support it, shares a content
+  word or a name with the question. A supported sentence about something else (what an
+  article told a model to say) is removed.
+
+Sentences of an article that address the reader or an assistant (``text/directives.py``:
+imperatives, "you", "any assistant must ...") never count as evidence. The kept sentences
+cite the few sentences of the passage that support them, with their offsets, renumbered in
+order of first use; the others are listed as removed.
 """
 
 from __future__ import annotations
@@ -19,6 +30,8 @@ from typing import Any
 
 from assistant.answer.result import Citation
 from assistant.retrieve.retrievers import Passage
+from assistant.text.directives import is_directive
+from assistant.text.negation import CLAUSE_WORDS, expand_contractions, is_negated, opposite_words
 from assistant.text.sentences import split_sentences
 from assistant.text.words import normalise_quotes, stem, terms
 
@@ -28,14 +41,11 @@ MAX_CITED_CHARS = 800
 MAX_WINDOW = 3
 MIN_COVERAGE = 0.75
 
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,60}?\b(?:instructions?|rules|prompts?|"
-    r"guidelines|directions|directives)\b"
-    r"|\bsystem prompt\b|\byou are now\b|\bnew instructions\b|\bjailbreak\b"
-    r"|\b(?:answer|reply|respond)\b[^.!?\n]{0,30}?\b(?:every|all|any)\b[^.!?\n]{0,20}?\bquestions?\b"
-    r"|\b(?:ai|language model|chatbot|assistant)s?\b[^.!?\n]{0,40}?\b(?:must|should|shall)\b",
-    re.IGNORECASE,
-)
+# A verbatim quotation stands alone only as a whole clause: it starts after one of these ...
+_CLAUSE_OPENERS = CLAUSE_WORDS | {"that", "and", "or", "said", "says", "when", "where", "who", "which"}
+# ... and ends before one of these (or at the end of the text).
+_CLAUSE_CLOSERS = CLAUSE_WORDS | {"and", "or", "said", "says", "according", "when", "where", "who", "which"}
+_QUOTED = re.compile(r'"([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -91,24 +101,31 @@ def _clean_sentence(sentence: str) -> str:
     return " ".join(sentence.split())
 
 
-def looks_like_instruction(text: str) -> bool:
-    """Whether article text addresses the assistant ("ignore your instructions", "you are now ...")."""
-    return bool(_INSTRUCTION.search(text))
+def inert(text: str) -> str:
+    """The text with every sentence that addresses the reader blanked out (offsets kept)."""
+    kept = list(text)
+    for span in split_sentences(text):
+        if is_directive(text[span.start : span.end]):
+            kept[span.start : span.end] = " " * (span.end - span.start)
+    return "".join(kept)
 
 
 def is_supported(claim: str, evidence: str, sources: Iterable[str] = ()) -> bool:
     """Whether the cited ``evidence`` supports ``claim``.
 
-    A verbatim quotation of the evidence is supported. Otherwise every number and name of the
-    claim must appear in the evidence (names may also appear in ``sources``: the outlet and
-    title of the article, for "According to The Japan News, ..."), a negation in the claim
-    must have one in the evidence, and at least three quarters of its other content words
-    (stemmed) must appear in the evidence.
+    A verbatim quotation of the evidence is supported when it is a meaningful span
+    (``is_faithful_quote``). Otherwise every number and name of the claim must appear in the
+    evidence (names may also appear in ``sources``: the outlet and title of the article, for
+    "According to The Japan News, ..."), a negation in the claim must have one in the
+    evidence, no content word may be negated in the claim and not in the evidence or the
+    other way round, what the claim puts in quotation marks must be in the evidence word for
+    word, and at least three quarters of its other content words (stemmed) must appear in
+    the evidence.
     """
     claim = strip_markers(claim)
-    quoted = _normalise(claim).strip(" \"'.,;:!?")
-    if len(quoted) >= 12 and quoted in _normalise(evidence):
+    if is_faithful_quote(claim, evidence):
         return True
+    claim, evidence = expand_contractions(claim), expand_contractions(evidence)
     said = terms(claim)
     found = terms(evidence)
     if not said.words:
@@ -120,13 +137,69 @@ def is_supported(claim: str, evidence: str, sources: Iterable[str] = ()) -> bool
         known_names |= terms(source).raw
     if said.names - known_names:
         return False
-    if said.negated and not found.negated:
+    if is_negated(claim) and not is_negated(evidence):
+        return False
+    if opposite_words(claim, evidence):
+        return False
+    if any(not _find_words(_normalise(quote), _normalise(evidence)) for quote in _quotations(claim)):
         return False
     # Names alone ("Yoon Suk Yeol The Korea Herald") say nothing that could be checked.
     others = said.words - {stem(name) for name in said.names}
     if not others:
         return False
+    # A verbatim piece that is no whole clause ("I have also made it") must say more than a word.
+    if len(others) < 2 and _find_words(_normalise(claim).strip(" \"'.,;:!?"), _normalise(evidence)):
+        return False
     return len(others & found.words) / len(others) >= MIN_COVERAGE
+
+
+def is_faithful_quote(claim: str, evidence: str) -> bool:
+    """Whether the claim is a verbatim span of the evidence that keeps its meaning.
+
+    The span must be whole words, at least two content words, and a whole clause: it starts
+    at the start of a sentence, after punctuation or after a word that opens a clause
+    ("that", "but", ...), and ends at the end of one, before punctuation or before such a
+    word ("I have also made it" is cut mid-clause). Its negation must match the sentence it
+    comes from: a span that leaves out the sentence's "not" says the opposite.
+    """
+    quote = _normalise(claim).strip(" \"'.,;:!?")
+    text = _normalise(evidence)
+    if len(terms(quote).words) < 2:
+        return False
+    for start in _find_words(quote, text):
+        end = start + len(quote)
+        if not (_opens_clause(text[:start]) and _closes_clause(text[end:])):
+            continue
+        sentences = [text[s.start : s.end] for s in split_sentences(text) if s.start < end and s.end > start]
+        if is_negated(quote) == is_negated(" ".join(sentences)):
+            return True
+    return False
+
+
+def _find_words(needle: str, text: str) -> list[int]:
+    """Where ``needle`` occurs in ``text`` as whole words (both lower-case, spaces collapsed)."""
+    if not needle:
+        return []
+    return [m.start() for m in re.finditer(rf"(?<!\w){re.escape(needle)}(?!\w)", text)]
+
+
+def _opens_clause(before: str) -> bool:
+    before = before.rstrip()
+    if not before or before[-1] in ".!?;:,\"'(-—–":
+        return True
+    return before.split()[-1] in _CLAUSE_OPENERS
+
+
+def _closes_clause(after: str) -> bool:
+    after = after.lstrip()
+    if not after or after[0] in ".!?;:,\"')-—–[":
+        return True
+    return after.split()[0] in _CLAUSE_CLOSERS
+
+
+def _quotations(claim: str) -> list[str]:
+    """The spans a claim puts in quotation marks (two words or more)."""
+    return [q.strip(" .,;:!?") for q in _QUOTED.findall(normalise_quotes(claim)) if len(q.split()) >= 2]
 
 
 class Verifier:
@@ -136,14 +209,15 @@ class Verifier:
     with the same result as ``verify`` on the whole text.
     """
 
-    def __init__(self, passages: Sequence[Passage]) -> None:
+    def __init__(self, passages: Sequence[Passage], question: str | None = None) -> None:
         self.passages = list(passages)
+        self.question = question
         self.citations: list[Citation] = []
         self.kept: list[str] = []
         self.removed: list[str] = []
 
     def check(self, claim: Claim) -> str | None:
-        """The sentence with renumbered markers if it is supported, else None (and removed)."""
+        """The sentence with renumbered markers if it is supported and on the question, else None (removed)."""
         valid = [n for n in claim.numbers if 1 <= n <= len(self.passages)]
         support: list[tuple[Passage, tuple[int, int]]] = []
         for n in valid:
@@ -152,10 +226,10 @@ class Verifier:
                 support.append((self.passages[n - 1], window))
         if not support and len(valid) > 1:
             # Supported only by the cited passages together: each cites its whole chunk.
-            joined = "\n".join(self.passages[n - 1].chunk.text for n in valid)
-            if is_supported(claim.text, joined, self._sources(valid)) and not looks_like_instruction(joined):
+            joined = "\n".join(inert(self.passages[n - 1].chunk.text) for n in valid)
+            if is_supported(claim.text, joined, self._sources(valid)):
                 support = [(self.passages[n - 1], self._chunk_span(self.passages[n - 1])) for n in valid]
-        if not support:
+        if not support or not self._on_question(claim.text, support):
             self.removed.append(claim.text)
             return None
         numbers = [self._number(passage, window) for passage, window in support]
@@ -163,6 +237,13 @@ class Verifier:
         sentence = f"{claim.text} {markers}"
         self.kept.append(sentence)
         return sentence
+
+    def _on_question(self, claim: str, support: Sequence[tuple[Passage, tuple[int, int]]]) -> bool:
+        """Whether the claim, or what supports it, relates to the question (no question: yes)."""
+        if self.question is None:
+            return True
+        cited = [p.chunk.text[start - p.chunk.start : end - p.chunk.start] for p, (start, end) in support]
+        return answers_question(claim, cited, self.question)
 
     def result(self) -> Verification:
         return Verification(" ".join(self.kept), list(self.citations), list(self.removed))
@@ -180,7 +261,7 @@ class Verifier:
             for i in range(0, max(len(spans) - size + 1, 0)):
                 start, end = spans[i].start, spans[i + size - 1].end
                 text = chunk.text[start:end]
-                if any(looks_like_instruction(chunk.text[s.start : s.end]) for s in spans[i : i + size]):
+                if any(is_directive(chunk.text[s.start : s.end]) for s in spans[i : i + size]):
                     continue
                 if is_supported(claim, text, sources):
                     overlap = _overlap(claim, text)
@@ -188,9 +269,8 @@ class Verifier:
                         best = (overlap, start, end)
             if best is not None:
                 return chunk.start + best[1], chunk.start + best[2]
-        if len(chunk.text) <= MAX_CITED_CHARS and not looks_like_instruction(chunk.text):
-            if is_supported(claim, chunk.text, sources):
-                return self._chunk_span(passage)
+        if len(chunk.text) <= MAX_CITED_CHARS and is_supported(claim, inert(chunk.text), sources):
+            return self._chunk_span(passage)
         return None
 
     @staticmethod
@@ -214,9 +294,24 @@ class Verifier:
         return number
 
 
-def verify(text: str, passages: Sequence[Passage]) -> Verification:
-    """Keep the supported sentences of ``text``, renumber their citations, list the rest."""
-    verifier = Verifier(passages)
+def answers_question(claim: str, support: Iterable[str], question: str) -> bool:
+    """Whether a sentence relates to the question: it or its supporting text shares a content
+    word or a name with it. A question with no content words of its own relates to anything."""
+    asked = terms(question)
+    wanted = asked.words | {stem(name) for name in asked.names}
+    if not wanted and not asked.numbers:
+        return True
+    for text in (claim, *support):
+        said = terms(text)
+        if wanted & said.words or asked.numbers & said.numbers:
+            return True
+    return False
+
+
+def verify(text: str, passages: Sequence[Passage], question: str | None = None) -> Verification:
+    """Keep the supported sentences of ``text`` that answer ``question``, renumber their
+    citations, list the rest. Without a question, only support is checked."""
+    verifier = Verifier(passages, question)
     for claim in parse_claims(text):
         verifier.check(claim)
     return verifier.result()
