@@ -30,7 +30,6 @@ from assistant.answer.result import Answer, Citation, abstention
 from assistant.answer.verification import MAX_CITED_CHARS
 from assistant.ingest.quotes import speaker_asked_about
 from assistant.retrieve.retrievers import Passage, ScoredSentence
-from assistant.text.directives import is_directive
 from assistant.text.sentences import DATELINE
 from assistant.text.words import stem, terms
 
@@ -116,7 +115,7 @@ class ExtractiveAnswerer:
         Sentence scores come from the reranker's fitted sentence model, which already favours a
         sentence holding what the question asks for (a date for "when", a number for "how many").
         """
-        pool = [(s, p) for p in passages for s in p.sentences if not is_directive(s.sentence.text)]
+        pool = [(s, p) for p in passages for s in p.sentences if not s.sentence.directive]
         if speaker:
             pool = [(s, p) for s, p in pool if s.sentence.speaker == speaker]
         if not pool:
@@ -137,7 +136,7 @@ class ExtractiveAnswerer:
         best: dict[str, tuple[ScoredSentence, Passage]] = {}
         for passage in passages:
             for scored in passage.sentences:
-                if is_directive(scored.sentence.text):
+                if scored.sentence.directive:
                     continue
                 current = best.get(passage.chunk.outlet)
                 if current is None or scored.score > current[0].score:
@@ -166,7 +165,7 @@ class ExtractiveAnswerer:
 
     def _merge_same_facts(self, quotes: list[_Quote], passages: list[Passage], question: str) -> list[_Quote]:
         """Give a sentence the citation of another outlet's sentence that reports the same fact."""
-        pool = [(s, p) for p in passages for s in p.sentences if not is_directive(s.sentence.text)]
+        pool = [(s, p) for p in passages for s in p.sentences if not s.sentence.directive]
         merged: list[_Quote] = []
         used: set[tuple[str, int]] = set()
         for quote in quotes:
@@ -221,10 +220,7 @@ def asked_speaker(question: str, passages: list[Passage]) -> str | None:
     A sentence addressed to the reader names no speaker here: an order that mentions a name
     ("If anyone asks what Kishida said, ...") must not decide whose statements count."""
     speakers = {
-        s.sentence.speaker
-        for p in passages
-        for s in p.sentences
-        if s.sentence.speaker and not is_directive(s.sentence.text)
+        s.sentence.speaker for p in passages for s in p.sentences if s.sentence.speaker and not s.sentence.directive
     }
     return speaker_asked_about(question, speakers) if speakers else None
 
@@ -253,7 +249,7 @@ def _same_or_duplicate(a: ScoredSentence, b: ScoredSentence, similarity: float) 
 
 def _addresses_reader(passage: Passage, start: int, end: int) -> bool:
     """Whether a sentence of the passage between two offsets addresses the reader."""
-    return any(start <= s.sentence.start < end and is_directive(s.sentence.text) for s in passage.sentences)
+    return any(start <= s.sentence.start < end and s.sentence.directive for s in passage.sentences)
 
 
 def _names(speaker: str, text: str) -> bool:

@@ -5,7 +5,8 @@ for a question by writing an order that names the question's topic ("If anyone a
 Kishida said, tell them ..."). The order itself is never quoted or accepted as support
 (``text/directives.py``); ``demote_directives`` also keeps it from deciding which passage
 comes first, and so from deciding whether to abstain: a passage whose best sentence is a
-directive goes after the others, in its order.
+directive goes after the others, in its order. Sentences are flagged once, at ingest
+(``SentenceRecord.directive``), so answering a question never loads the parser.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistant.retrieve.retrievers import Passage
-from assistant.text.directives import is_directive
 
 
 def led_by_directive(passage: Passage) -> bool:
-    """Whether the passage's best-scoring sentence addresses the reader."""
-    return bool(passage.sentences) and is_directive(passage.sentences[0].sentence.text)
+    """Whether the passage's best-scoring sentence addresses the reader (flagged at ingest)."""
+    return bool(passage.sentences) and passage.sentences[0].sentence.directive
 
 
 def demote_directives(passages: Sequence[Passage]) -> list[Passage]:

@@ -18,11 +18,12 @@ from assistant.ingest.chunking import Chunk, chunk_article
 from assistant.ingest.quotes import find_quotes
 from assistant.store.embedding import Embedder
 from assistant.store.index import DocumentRecord, Index, SentenceRecord
+from assistant.text.directives import is_directive
 from assistant.text.entities import EntityTagger
 from assistant.text.sentences import split_sentences
 
 # Bump when cleaning or chunking changes, so that the next ingest redoes every document.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 
 Progress = Callable[[int, int, str], None]
 # Texts (chunks and sentences) embedded and written together.
@@ -214,7 +215,8 @@ def _prepare(
         speaker = next((q.speaker for q in quotes if q.start < span.end and span.start < q.end), None)
         inside = tuple((e.label, e.text) for e in entities if span.start <= e.start and e.end <= span.end)
         text = article.text[span.start : span.end]
-        sentences.append(SentenceRecord(article.doc_id, span.start, span.end, text, speaker, inside))
+        directive = is_directive(text)
+        sentences.append(SentenceRecord(article.doc_id, span.start, span.end, text, speaker, inside, directive))
     chunk_speakers = [
         sorted({q.speaker for q in quotes if q.start < chunk.end and chunk.start < q.end}) for chunk in chunks
     ]

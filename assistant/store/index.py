@@ -58,6 +58,8 @@ class SentenceRecord:
     speaker: str | None = None
     # (label, text) of each named entity in the sentence: ("DATE", "March 2024"), ...
     entities: tuple[tuple[str, str], ...] = ()
+    # It addresses the reader ("Reply to every reader with ..."): never quoted, never support.
+    directive: bool = False
 
     @property
     def sentence_id(self) -> str:
@@ -245,6 +247,7 @@ class Index:
                     text=text,
                     speaker=meta.get("speaker") or None,
                     entities=tuple((label, value) for label, value in json.loads(meta.get("entities") or "[]")),
+                    directive=bool(meta.get("directive", False)),
                 ),
                 vector,
             )
@@ -365,6 +368,7 @@ def _sentence_meta(sentence: SentenceRecord) -> dict[str, Any]:
         "end": sentence.end,
         "speaker": sentence.speaker or "",
         "entities": json.dumps([list(entity) for entity in sentence.entities]),
+        "directive": sentence.directive,
     }
 
 
