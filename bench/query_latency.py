@@ -17,7 +17,8 @@ alternating question by question:
 - ``llama-index dense``: llama-index's ``VectorStoreIndex`` over the same Chroma collection
   (``ChromaVectorStore``), top 5, the question embedded by the same encoder.
 
-Reported: p50 and p95 in ms, ask/llama-index at p50 and p95, and the process's peak RSS.
+Reported: p50 and p95 in ms, ask/llama-index at p50 and p95, the peak RSS of a process that
+only serves questions (another fresh process, no llama-index), and that of the timing process.
 """
 
 from __future__ import annotations
@@ -116,7 +117,8 @@ def build(store: Path, chunks_wanted: int, vectors: dict[str, np.ndarray]) -> fl
             pending["c_ids"].append(chunk.chunk_id)
             pending["c_docs"].append(chunk.text)
             pending["c_vecs"].append(mean / np.linalg.norm(mean))
-            pending["c_meta"].append(_chunk_meta(chunk, []))
+            starts = [r.start for r in records if chunk.start <= r.start < chunk.end]
+            pending["c_meta"].append(_chunk_meta(chunk, [], starts))
         for record, vector in zip(records, sentence_vectors):
             pending["s_ids"].append(record.sentence_id)
             pending["s_docs"].append(record.text)
@@ -197,6 +199,18 @@ def serve_and_time(store: Path, repeat: int) -> dict[str, object]:
     }
 
 
+def serving_memory(store: Path, repeat: int) -> dict[str, object]:
+    """Peak RSS of a process that only serves questions (no llama-index loaded)."""
+    from assistant.engine import build_assistant
+    from assistant.settings import Settings
+
+    assistant = build_assistant(Settings(store=store))
+    for _ in range(repeat):
+        for question in QUESTIONS:
+            assistant.ask(question)
+    return {"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     full = os.environ.get("BENCH_SCALE") == "full"
@@ -206,9 +220,13 @@ def main() -> None:
     parser.add_argument("--source-limit", type=int, default=12000, help="distinct sentences to recombine")
     parser.add_argument("--keep", type=Path, help="keep the stores in this folder (reused when present)")
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--memory", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         print(json.dumps(serve_and_time(args.serve, args.repeat)))
+        return
+    if args.memory:
+        print(json.dumps(serving_memory(args.memory, args.repeat)))
         return
 
     from assistant.store.embedding import Embedder
@@ -237,19 +255,27 @@ def main() -> None:
             check=True,
         )
         result = json.loads(done.stdout.strip().splitlines()[-1])
+        memory = subprocess.run(
+            [sys.executable, __file__, "--memory", str(store), "--repeat", "1"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        result["serving_rss_mb"] = json.loads(memory.stdout.strip().splitlines()[-1])["peak_rss_mb"]
         rows.append((size, built, result))
         print(f"{size}: built in {built:.0f} s, {result['chunks']} chunks", file=sys.stderr)
 
     print(f"{len(QUESTIONS)} questions x {args.repeat} rounds per size, alternating; ms")
-    print("| chunks | ask p50 | ask p95 | llama-index dense p50 | p95 | ask/llama p50 | p95 | peak RSS MB |", end="")
-    print(" warm-up s | build s |\n" + "|---" * 10 + "|")
+    print("| chunks | ask p50 | ask p95 | llama-index dense p50 | p95 | ask/llama p50 | p95 |", end="")
+    print(" serving RSS MB | bench process RSS MB | warm-up s | build s |\n" + "|---" * 11 + "|")
     for _size, built, result in rows:
         ask = np.array(result["times"]["ask"]) * 1000
         llama = np.array(result["times"]["llama-index dense"]) * 1000
         a50, a95, l50, l95 = (float(np.percentile(x, q)) for x in (ask, llama) for q in (50, 95))
         print(
             f"| {result['chunks']} | {a50:.0f} | {a95:.0f} | {l50:.0f} | {l95:.0f} | {a50 / l50:.1f}x | "
-            f"{a95 / l95:.1f}x | {result['peak_rss_mb']:.0f} | {result['warm_s']:.1f} | {built:.0f} |"
+            f"{a95 / l95:.1f}x | {result['serving_rss_mb']:.0f} | {result['peak_rss_mb']:.0f} | "
+            f"{result['warm_s']:.1f} | {built:.0f} |"
         )
 
 

@@ -25,6 +25,8 @@ class Chunk:
     outlet: str
     published: str | None
     speakers: tuple[str, ...] = ()
+    # Where each of its sentences starts in the article (as stored; empty before storing).
+    sentence_starts: tuple[int, ...] = ()
 
     @property
     def words(self) -> int:

@@ -90,7 +90,7 @@ class SentenceReranker:
         if not passages:
             return passages
         by_doc: dict[str, list[tuple]] = {}
-        for record, vector in self.index.sentences_of([p.chunk.doc_id for p in passages]):
+        for record, vector in self.index.sentences_in([p.chunk for p in passages]):
             by_doc.setdefault(record.doc_id, []).append((record, vector))
         speakers = {r.speaker for items in by_doc.values() for r, _ in items if r.speaker}
         asked = speaker_asked_about(query.text, speakers)

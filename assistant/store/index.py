@@ -103,6 +103,7 @@ class Index:
         self.name = name
         self._reconnect = reconnect
         self._seen: str | None = None
+        self._counted: tuple[str | None, int] | None = None  # (contents seen, chunk count)
         self._open(client)
 
     def _open(self, client: Any) -> None:
@@ -164,7 +165,10 @@ class Index:
         return _record(found["metadatas"][0]) if found["ids"] else None
 
     def chunk_count(self) -> int:
-        return int(self.chunks.count())
+        """The number of chunks, counted once per contents seen (counting reads every row)."""
+        if self._counted is None or self._counted[0] != self._seen or self._seen is None:
+            self._counted = (self._seen, int(self.chunks.count()))
+        return self._counted[1]
 
     def all_chunks(self) -> list[Chunk]:
         found = self._all(self.chunks, ["documents", "metadatas"])
@@ -235,8 +239,19 @@ class Index:
             return []
         return self._sentences({"doc_id": {"$in": sorted(set(doc_ids))}})
 
-    def _sentences(self, where: dict[str, Any]) -> list[tuple[SentenceRecord, list[float]]]:
-        found = self.sentences.get(where=where, include=["documents", "metadatas", "embeddings"])
+    def sentences_in(self, chunks: list[Chunk]) -> list[tuple[SentenceRecord, list[float]]]:
+        """The stored sentences of the given chunks, with their embeddings: looked up by id
+        from the chunks' sentence starts (chunks stored before those were kept: every sentence
+        of their documents)."""
+        if any(not chunk.sentence_starts for chunk in chunks):
+            return self.sentences_of([chunk.doc_id for chunk in chunks])
+        ids = sorted({f"{chunk.doc_id}@{start}" for chunk in chunks for start in chunk.sentence_starts})
+        return self._sentences(ids=ids) if ids else []
+
+    def _sentences(
+        self, where: dict[str, Any] | None = None, ids: list[str] | None = None
+    ) -> list[tuple[SentenceRecord, list[float]]]:
+        found = self.sentences.get(where=where, ids=ids, include=["documents", "metadatas", "embeddings"])
         vectors = np.asarray(found["embeddings"], dtype=float).tolist() if len(found["ids"]) else []
         return [
             (
@@ -273,7 +288,10 @@ class Index:
                 ids=[chunk.chunk_id for chunk in chunks],
                 documents=[chunk.text for chunk in chunks],
                 embeddings=chunk_vectors,
-                metadatas=[_chunk_meta(chunk, speakers) for chunk, speakers in zip(chunks, chunk_speakers)],
+                metadatas=[
+                    _chunk_meta(chunk, speakers, [s.start for s in sentences if chunk.start <= s.start < chunk.end])
+                    for chunk, speakers in zip(chunks, chunk_speakers)
+                ],
             )
         if sentences:
             self.sentences.upsert(
@@ -332,7 +350,7 @@ def fingerprint(documents: Iterable[tuple[str, str]]) -> str:
     return digest.hexdigest()
 
 
-def _chunk_meta(chunk: Chunk, speakers: list[str]) -> dict[str, Any]:
+def _chunk_meta(chunk: Chunk, speakers: list[str], sentence_starts: list[int]) -> dict[str, Any]:
     return {
         "doc_id": chunk.doc_id,
         "index": chunk.index,
@@ -343,6 +361,7 @@ def _chunk_meta(chunk: Chunk, speakers: list[str]) -> dict[str, Any]:
         "published": chunk.published or "",
         "published_n": published_number(chunk.published),
         "speakers": json.dumps(speakers),
+        "sentences": json.dumps(sentence_starts),
     }
 
 
@@ -358,6 +377,7 @@ def _chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
         outlet=meta.get("outlet", ""),
         published=meta.get("published") or None,
         speakers=tuple(json.loads(meta.get("speakers") or "[]")),
+        sentence_starts=tuple(json.loads(meta.get("sentences") or "[]")),
     )
 
 
