@@ -230,7 +230,10 @@ def build_app(assistant: Any, settings: Settings | None = None) -> Any:
                         )
                         add = gr.Button("Add to library", variant="primary", elem_id="add-articles")
                     with gr.Column():
-                        doc_choice = gr.Dropdown(label="Article to remove", choices=[], elem_id="remove-choice")
+                        # any value reaches the handler, which checks the role, then the id
+                        doc_choice = gr.Dropdown(
+                            label="Article to remove", choices=[], allow_custom_value=True, elem_id="remove-choice"
+                        )
                         remove_button = gr.Button("Remove article", variant="stop", elem_id="remove-article")
                         reindex_button = gr.Button("Re-index the corpus folder", elem_id="reindex")
                 library_status = gr.Textbox(label="Result", lines=3, interactive=False, elem_id="library-status")
