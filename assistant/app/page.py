@@ -87,6 +87,8 @@ def build_app(assistant: Any, settings: Settings | None = None) -> Any:
             gr.Warning("Type a question first.", title="No question")
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
+        if not chat:  # an empty chat is a new conversation (an API caller may send one)
+            turns = []
         try:
             options = {"filters": filters_from(outlet, since, until), "k": int(k)}
             options |= conversation_options(assistant, turns, mode)
