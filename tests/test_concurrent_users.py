@@ -127,3 +127,17 @@ def test_twenty_clients_get_the_answers_of_one_while_an_evaluation_runs(app, tmp
     assert len(during) >= CLIENTS, "the chats waited for the evaluation"
     assert "Traceback" not in Path(app["log"]).read_text()
     assert list(Path(app["where"]).glob("news-assistant-eval-*")) == []
+
+
+def test_one_engine_answers_many_threads_as_it_answers_one(seed_assistant):
+    """The engine itself, without the page: 16 threads asking at once (the embedder,
+    Chroma and the keyword index shared) get the answers asked one at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    expected = {question: seed_assistant.ask(question).to_json() for question in QUESTIONS}
+    asked = [QUESTIONS[n % len(QUESTIONS)] for n in range(48)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(lambda question: seed_assistant.ask(question).to_json(), asked))
+    assert [answer["question"] for answer in answers] == asked
+    for question, answer in zip(asked, answers):
+        assert answer == expected[question]
