@@ -356,9 +356,9 @@ def build_assistant(settings: Settings, embedder: Embedder | None = None, create
     """
     from assistant.answer.generation import build_answerer
 
+    answerer = build_answerer(settings.mode, settings)  # a mode that cannot run says so first
     index = Index(open_store(settings, create), settings.collection)
     embedder = embedder or Embedder(batch_size=settings.embed_batch_size)
-    answerer = build_answerer(settings.mode, settings)
     return Assistant(settings, index, embedder, answerer)
 
 
@@ -369,7 +369,7 @@ def open_store(settings: Settings, create: bool = True) -> Any:
         if settings.store.exists() and not settings.store.is_dir():
             raise ValueError(f"the store {settings.store} is a file, not an index folder")
         if not create and not (settings.store / "chroma.sqlite3").is_file():
-            raise MissingIndex(f"there is no index at {where}: run `news-assistant ingest` first")
+            raise MissingIndex(f"the index is empty: there is no index at {where}; run `news-assistant ingest` first")
     try:
         client = connect(settings.store, settings.chroma_url)
     except Exception as error:
@@ -381,7 +381,8 @@ def open_store(settings: Settings, create: bool = True) -> Any:
         ) from error
     if not create and not _has_collection(client, settings.collection):
         raise MissingIndex(
-            f"there is no collection {settings.collection!r} at {where}: run `news-assistant ingest` first"
+            f"the index is empty: there is no collection {settings.collection!r} at {where}; "
+            "run `news-assistant ingest` first"
         )
     return client
 

@@ -154,7 +154,7 @@ def test_remove_takes_a_document_out_of_the_index(tmp_path: Path):
 
 
 def _no_index(path: Path) -> str:
-    return f"error: there is no index at {path}: run `news-assistant ingest` first"
+    return f"error: the index is empty: there is no index at {path}; run `news-assistant ingest` first"
 
 
 @pytest.mark.parametrize(
@@ -174,7 +174,7 @@ def test_an_existing_store_without_the_collection_is_no_index(seed_store: Path):
     result = CliRunner().invoke(main, ["list", "--store", str(seed_store), "--collection", "newz"])
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        f"error: there is no collection 'newz' at {seed_store}: run `news-assistant ingest` first"
+        f"error: the index is empty: there is no collection 'newz' at {seed_store}; run `news-assistant ingest` first"
     )
 
 
