@@ -54,6 +54,8 @@ def common_options(command: Callable[..., Any]) -> Callable[..., Any]:
             settings = Settings(**{key: value for key, value in overrides.items() if value is not None})
         except ValueError as error:
             raise click.UsageError(_first_line(error)) from None
+        if settings.chroma_url is None and settings.store.exists() and not settings.store.is_dir():
+            raise click.BadParameter(f"{settings.store} is a file, not an index folder", param_hint="'--store'")
         try:
             return command(settings, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
@@ -157,23 +159,38 @@ def ask_command(
     settings: Any, question: str, as_json: bool, retriever: str | None, filters: Any, top_k: int | None
 ) -> None:
     """Answer one question with citations; "-" reads one question a line from stdin."""
-    from assistant.engine import build_assistant
+    from assistant.engine import QuestionError, build_assistant, checked_question
 
-    if not question.strip():
-        raise click.UsageError("the question is empty")
+    if question == "-":  # (line number, question): a failing line is reported and the rest answered
+        questions = [(n, line.strip()) for n, line in enumerate(sys.stdin, start=1) if line.strip()]
+        if not questions:
+            raise click.UsageError("no question given on stdin")
+    else:
+        try:
+            questions = [(0, checked_question(question, settings.max_question_chars))]
+        except QuestionError as error:
+            raise click.UsageError(str(error)) from None
 
     if retriever:
         settings = settings.model_copy(update={"retriever": retriever})
-    assistant = build_assistant(settings)
-    questions = [line.strip() for line in sys.stdin if line.strip()] if question == "-" else [question]
-    if not questions:
-        raise click.UsageError("no question given")
-    for text in questions:
-        answer = assistant.ask(text, filters=filters, k=top_k)
+    assistant = build_assistant(settings, create=False)
+    assistant.check_filters(filters)
+    failed = 0
+    for line, text in questions:
+        try:
+            answer = assistant.ask(text, filters=filters, k=top_k)
+        except Exception as error:
+            if not line:
+                raise
+            failed += 1
+            click.echo(f"error: line {line}: {_first_line(error)}", err=True)
+            continue
         if as_json:
             click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
         else:
             click.echo(_render(answer))
+    if failed:
+        raise Failure(f"{failed} of {len(questions)} questions could not be answered")
 
 
 def _render(answer: Any) -> str:
@@ -192,7 +209,7 @@ def remove_command(settings: Any, doc_ids: tuple[str, ...]) -> None:
     """Remove documents from the index by id (their files are left alone)."""
     from assistant.engine import build_assistant
 
-    assistant = build_assistant(settings)
+    assistant = build_assistant(settings, create=False)
     missing = [doc_id for doc_id in doc_ids if not assistant.remove(doc_id)]
     for doc_id in doc_ids:
         if doc_id not in missing:
@@ -210,7 +227,7 @@ def list_command(settings: Any, as_json: bool) -> None:
 
     from assistant.engine import build_assistant
 
-    records = build_assistant(settings).documents()
+    records = build_assistant(settings, create=False).documents()
     if as_json:
         click.echo(json.dumps([asdict(record) for record in records], ensure_ascii=False))
         return
@@ -230,11 +247,12 @@ def list_command(settings: Any, as_json: bool) -> None:
 @common_options
 def serve_command(settings: Any, host: str | None, port: int | None, no_ingest: bool) -> None:
     """Serve the chat page (default http://127.0.0.1:7860)."""
-    from assistant.app.page import credentials, serve
+    from assistant.app.page import check_port, credentials, serve
     from assistant.engine import build_assistant
 
     settings = settings.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v is not None})
     credentials(settings)  # refuse a non-loopback address without credentials before any work
+    check_port(settings.host, settings.port)  # and a busy port, before the minutes of ingest
     assistant = build_assistant(settings)
     if not no_ingest and settings.corpus.is_dir():
         click.echo(assistant.ingest([settings.corpus]).summary(), err=True)
@@ -275,7 +293,7 @@ def eval_command(
             raise click.BadParameter(str(error), param_hint="--sweep") from None
         result = run_sweep(settings, questions, name, values, corpus or settings.corpus, progress=_progress_bar())
     else:
-        result = run_evaluation(build_assistant(settings), questions, progress=_progress_bar())
+        result = run_evaluation(build_assistant(settings, create=False), questions, progress=_progress_bar())
     if out:
         for path in write_report(result, out):
             click.echo(f"wrote {path}", err=True)
@@ -290,7 +308,8 @@ def chat_command(settings: Any, filters: Any, top_k: int | None) -> None:
     from assistant.answer.result import Answer, Turn
     from assistant.engine import build_assistant
 
-    assistant = build_assistant(settings)
+    assistant = build_assistant(settings, create=False)
+    assistant.check_filters(filters)
     interactive = sys.stdin.isatty()
     history: list[Turn] = []
     if interactive:

@@ -117,6 +117,8 @@ class Settings(BaseSettings):
 
     # Answering.
     mode: AnswerMode = "extractive"
+    # A longer question is refused with a one-line reason (a question, not an article).
+    max_question_chars: int = Field(2000, gt=0)
     max_answer_sentences: int = Field(3, gt=0)
     ollama_url: str = "http://127.0.0.1:11434"
     ollama_model: str = "llama3.2"
@@ -128,7 +130,14 @@ class Settings(BaseSettings):
     # Serving.
     host: str = "127.0.0.1"
     port: int = Field(7860, gt=0, lt=65536)
+    # Readers sign in with ``auth`` ("user:password") and may ask; the admin (``admin_auth``,
+    # "user:password", env ASSISTANT_ADMIN_AUTH) may also upload, remove, re-index and run the
+    # evaluation. With neither set (a local, single-user run) everyone may do everything; with
+    # only ``auth`` set nobody may change the library from the page.
     auth: str | None = None
+    admin_auth: str | None = None
+    # Chat answers the page computes at once (each holds a thread); more wait in the queue.
+    chat_concurrency: int = Field(8, gt=0)
     max_upload_bytes: int = Field(5 * 1024 * 1024, gt=0)
     corpus: Path = Path("corpus")
 

@@ -148,3 +148,146 @@ def test_remove_takes_a_document_out_of_the_index(tmp_path: Path):
         again.returncode == 1
         and again.stderr.strip() == f"error: not in the index: {HERALD} (see `news-assistant list`)"
     )
+
+
+# --- errors in the user's terms (issue 13) -------------------------------------------------
+
+
+def _no_index(path: Path) -> str:
+    return f"error: the index is empty: there is no index at {path}; run `news-assistant ingest` first"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["ask", EXAMPLE], ["list"], ["remove", HERALD], ["eval", str(ROOT / "eval" / "seed_questions.jsonl")], ["chat"]],
+)
+def test_a_mistyped_store_is_named_and_never_created(tmp_path: Path, command: list[str]):
+    missing = tmp_path / "stroe"
+    result = CliRunner().invoke(main, [*command, "--store", str(missing)], input="Who met?\n")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip().splitlines() == [_no_index(missing)]
+    assert result.stdout == ""  # no answer ("The articles do not cover this question.")
+    assert not missing.exists()
+
+
+def test_an_existing_store_without_the_collection_is_no_index(seed_store: Path):
+    result = CliRunner().invoke(main, ["list", "--store", str(seed_store), "--collection", "newz"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"error: the index is empty: there is no collection 'newz' at {seed_store}; run `news-assistant ingest` first"
+    )
+
+
+def test_ingest_still_creates_a_new_store(tmp_path: Path):
+    store = tmp_path / "new" / "store"
+    result = run("ingest", str(CORPUS / f"{HERALD}.txt"), "--store", str(store))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("added 1, updated 0, unchanged 0, removed 0, skipped 0")
+    assert (store / "chroma.sqlite3").is_file()
+
+
+@pytest.mark.parametrize("command", [["ingest", str(CORPUS)], ["list"], ["ask", EXAMPLE]])
+def test_a_store_that_is_a_file_is_bad_usage(tmp_path: Path, command: list[str]):
+    blocker = tmp_path / "store.txt"
+    blocker.write_text("not an index")
+    result = CliRunner().invoke(main, [*command, "--store", str(blocker)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"Error: Invalid value for '--store': {blocker} is a file, not an index folder"
+    )
+    assert "Errno" not in result.stderr and "FileExistsError" not in result.stderr
+    assert blocker.read_text() == "not an index"
+
+
+def test_an_unreachable_chroma_server_is_named(tmp_path: Path):
+    from .servers import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    result = run("ask", EXAMPLE, "--chroma-url", url, "--store", str(tmp_path / "store"))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: cannot reach the Chroma server at {url}: is it running "
+        "(chroma run --path DIR --host HOST --port PORT)?"
+    ]
+
+
+def test_serve_on_a_busy_port_says_to_use_port(tmp_path: Path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--port", str(port), "--store", str(tmp_path / "store"))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: port {port} on 127.0.0.1 is in use: stop what uses it, or choose another with --port"
+    ]
+    assert "GRADIO_SERVER_PORT" not in result.stderr
+    assert not (tmp_path / "store").exists()  # refused before any work
+
+
+@pytest.mark.parametrize(
+    ("options", "wanted"),
+    [
+        (["--outlet", "The Korea Times"], "outlet 'The Korea Times'"),
+        (["--since", "2025-01-01"], "published 2025-01-01 to …"),
+        (
+            ["--outlet", "The Korea Herald", "--until", "2024-09-05"],
+            "outlet 'The Korea Herald' and published … to 2024-09-05",
+        ),
+    ],
+)
+def test_a_filter_that_matches_no_article_says_so(seed_store: Path, options: list[str], wanted: str):
+    result = CliRunner().invoke(main, ["ask", EXAMPLE, "--json", "--store", str(seed_store), *options])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.strip() == (
+        f"error: no article matches {wanted} (the index has outlets: The Japan News, The Korea Herald; "
+        "published 2024-09-06 to 2024-09-06)"
+    )
+
+
+def test_a_filter_that_matches_answers_as_before(seed_store: Path):
+    result = CliRunner().invoke(
+        main, ["ask", EXAMPLE, "--json", "--store", str(seed_store), "--outlet", "The Korea Herald"]
+    )
+    assert result.exit_code == 0, result.output
+    assert {c["doc_id"] for c in json.loads(result.stdout)["citations"]} == {HERALD}
+
+
+def test_ask_from_stdin_reports_a_failing_line_and_answers_the_rest(seed_store: Path):
+    long_line = "why " * 2600  # 10,399 characters once its last space goes
+    lines = [EXAMPLE, "", long_line, "?!...", "How many times have the two leaders met face to face?"]
+    result = CliRunner().invoke(main, ["ask", "-", "--json", "--store", str(seed_store)], input="\n".join(lines) + "\n")
+    assert result.exit_code == 1
+    answered = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["question"] for a in answered] == [EXAMPLE, "How many times have the two leaders met face to face?"]
+    assert "12th face-to-face meeting" in answered[1]["answer"]
+    assert result.stderr.strip().splitlines() == [
+        "error: line 3: the question is too long (10399 characters; the limit is 2000)",
+        "error: line 4: the question has no words, only punctuation or symbols",
+        "error: 2 of 4 questions could not be answered",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("x" * 10_000, "the question is too long (10000 characters; the limit is 2000)"),
+        ("?!?! ... ;-)", "the question has no words, only punctuation or symbols"),
+    ],
+)
+def test_a_question_that_cannot_be_asked_is_bad_usage(question: str, reason: str):
+    result = CliRunner().invoke(main, ["ask", question, "--store", "/nonexistent/never-read"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == f"Error: {reason}"
+
+
+@pytest.mark.parametrize("question", ["岸田首相は1998年の宣言について何と言いましたか？", "Что сказал Кисида?"])
+def test_a_question_in_another_script_is_answered_or_declined_in_one_piece(seed_store: Path, question: str):
+    result = CliRunner().invoke(main, ["ask", question, "--json", "--store", str(seed_store)])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert answer["question"] == question and answer["answer"]
+    assert answer["abstained"] or answer["citations"]

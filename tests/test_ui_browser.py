@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import sys
+import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import CORPUS, ROOT
+from .fake_llm_servers import FakeOpenAIServer
 from .servers import free_port, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -62,23 +66,83 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
+class ConnectionCounter:
+    """A loopback port that counts the connections made to it and closes each at once
+    (where the app is told its Ollama and OpenAI servers are)."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
+        self.count = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            self.count += 1
+            connection.close()
+
+
+class SlowOpenAIServer(FakeOpenAIServer):
+    """A fake OpenAI-compatible server (the seam we do not own) that thinks for a while
+    before it answers, and counts the probes (GET /v1/models) it gets."""
+
+    def __init__(self) -> None:
+        super().__init__(self._slow_reply)
+        self.probes = 0
+
+    @staticmethod
+    def _slow_reply(messages: list[dict[str, object]]) -> str:
+        time.sleep(4)
+        return "Kishida said he fully upholds the positions of previous Cabinets [1]."
+
+    def get(self, handler) -> None:
+        self.probes += 1
+        super().get(handler)
+
+
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    """The app served by the real CLI over a private corpus copy; yields url and corpus."""
+def model_servers() -> Iterator[dict[str, object]]:
+    """Where the app is told its model servers are: nothing that answers for Ollama, a
+    slow fake for OpenAI."""
+    ollama = ConnectionCounter()
+    with SlowOpenAIServer() as openai:
+        yield {"ollama": ollama, "openai": openai}
+    ollama.server.close()
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory, model_servers: dict) -> Iterator[dict[str, object]]:
+    """The app served by the real CLI over a private corpus copy; yields url, corpus, its
+    temporary folder (TMPDIR) and its log."""
     where = tmp_path_factory.mktemp("ui")
     corpus = where / "corpus"
     shutil.copytree(CORPUS, corpus, ignore=shutil.ignore_patterns("README*"))
+    temporary = where / "tmp"
+    temporary.mkdir()
     port = free_port()
-    env = {**os.environ, "ASSISTANT_CORPUS": str(corpus)}
+    env = {
+        **os.environ,
+        "ASSISTANT_CORPUS": str(corpus),
+        "TMPDIR": str(temporary),
+        "ASSISTANT_OLLAMA_URL": model_servers["ollama"].url,
+        "ASSISTANT_OPENAI_BASE_URL": model_servers["openai"].base_url,
+        "ASSISTANT_OPENAI_MODEL": model_servers["openai"].model,
+    }
     env.pop("ASSISTANT_AUTH", None)
+    env.pop("ASSISTANT_ADMIN_AUTH", None)
     command = [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--store", str(where / "store")]
     url = f"http://127.0.0.1:{port}/"
 
     def ready() -> None:
         urllib.request.urlopen(url, timeout=2).close()
 
-    with serving(command, ready, where / "server.log", timeout=150, cwd=ROOT, env=env):
-        yield {"url": url, "corpus": corpus}
+    log = where / "server.log"
+    with serving(command, ready, log, timeout=150, cwd=ROOT, env=env):
+        yield {"url": url, "corpus": corpus, "tmp": temporary, "log": log}
 
 
 @pytest.fixture(scope="module")
@@ -253,7 +317,7 @@ def test_article_markup_stays_inert(page, app, tmp_path: Path):
     remove(page, f"Otaru harbour festival draws record crowd {SCRIPT} (festival)")
 
 
-def test_evaluation_tab_shows_metrics_and_plots(page, tmp_path: Path):
+def test_evaluation_tab_shows_metrics_and_plots(page, app, tmp_path: Path):
     questions = tmp_path / "two.jsonl"
     questions.write_text(
         '{"id": "q1", "question": "What did Kishida say about the 1998 declaration?", '
@@ -272,3 +336,85 @@ def test_evaluation_tab_shows_metrics_and_plots(page, tmp_path: Path):
     assert "abstention_accuracy" in page.locator("#eval-answers").inner_text()
     page.wait_for_selector("#eval-plots img")
     assert page.locator("#eval-plots img").count() >= 1
+    # The report was written into a temporary folder that is gone once the page has the files.
+    for _ in range(50):  # removed just after Gradio has copied the files it shows
+        if not list(Path(app["tmp"]).glob("news-assistant-eval-*")):
+            break
+        page.wait_for_timeout(100)
+    assert list(Path(app["tmp"]).glob("news-assistant-eval-*")) == []
+    page.wait_for_function("() => document.querySelector('#eval-plots img').naturalWidth > 0")
+
+
+# --- the page's manners (issue 13) ---------------------------------------------------------
+
+
+def test_text_typed_while_an_answer_streams_is_kept(page):
+    open_tab(page, "Settings")
+    page.locator("#mode").get_by_label("openai").check()  # the fake model thinks for 4 s
+    page.wait_for_timeout(1000)
+    assert page.locator("#mode input[value=openai]").is_checked()
+    open_tab(page, "Chat")
+    page.fill("#question textarea", KISHIDA)
+    page.press("#question textarea", "Enter")
+    # The box empties once the answer starts; what is typed after that stays.
+    page.wait_for_function("() => document.querySelector('#question textarea').value === ''", timeout=ANSWER_TIMEOUT)
+    page.type("#question textarea", "And what did Yoon")
+    assert page.locator(FINAL).count() == 0  # typed while the answer was still coming
+    page.wait_for_selector(FINAL, timeout=ANSWER_TIMEOUT)
+    page.wait_for_timeout(500)  # any late update of the box would have landed
+    assert page.input_value("#question textarea") == "And what did Yoon"
+
+
+def test_an_empty_question_shows_one_gentle_note(page, app):
+    page.fill("#question textarea", "   ")
+    page.press("#question textarea", "Enter")
+    page.wait_for_selector(".toast-body", timeout=ANSWER_TIMEOUT)
+    page.wait_for_timeout(1000)
+    toasts = page.locator(".toast-body")
+    assert toasts.count() == 1
+    assert "Type a question first." in toasts.first.inner_text()
+    assert "warning" in (toasts.first.get_attribute("class") or "")
+    assert page.locator(".toast-body.error").count() == 0
+    assert page.locator("#chat .bot, #chat .user").count() == 0  # nothing was sent
+    assert "Error" not in page.locator("#chat").inner_text() + page.locator("#sources").inner_text()
+    assert "Traceback" not in Path(app["log"]).read_text()
+
+
+def test_a_bad_filter_is_one_line_on_the_page_and_in_the_log(page, app):
+    open_tab(page, "Settings")
+    page.fill("#since textarea", "soon")
+    open_tab(page, "Chat")
+    page.fill("#question textarea", KISHIDA)
+    page.press("#question textarea", "Enter")
+    page.wait_for_selector(".toast-body", timeout=ANSWER_TIMEOUT)
+    assert "since: not a date: 'soon' (use YYYY-MM-DD)" in page.locator(".toast-body").first.inner_text()
+    log = Path(app["log"]).read_text()
+    assert "refused: since: not a date: 'soon' (use YYYY-MM-DD)" in log
+    assert "Traceback" not in log
+
+
+def test_a_page_load_sends_nothing_to_model_servers(browser, app, model_servers):
+    ollama, openai = model_servers["ollama"], model_servers["openai"]
+    before = (ollama.count, openai.probes)
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto(str(app["url"]))
+    page.wait_for_selector("#question textarea")
+    open_tab(page, "Library")
+    page.wait_for_function(
+        "() => (document.querySelector('#library-table')?.innerText || '').includes('Korea Herald')",
+        timeout=ANSWER_TIMEOUT,
+    )
+    open_tab(page, "Settings")
+    page.wait_for_selector("#modes-note :text('checked when you pick them')", timeout=ANSWER_TIMEOUT)
+    page.wait_for_timeout(500)
+    assert (ollama.count, openai.probes) == before
+
+    page.locator("#mode").get_by_label("ollama").check()  # asked when picked; nobody answers there
+    page.wait_for_selector(".toast-body", timeout=ANSWER_TIMEOUT)
+    assert f"ollama is not available: no Ollama server answers at {ollama.url}" in (
+        page.locator(".toast-body").first.inner_text()
+    )
+    assert ollama.count > before[0]
+    page.wait_for_function("() => document.querySelector('#mode input[value=extractive]').checked")
+    context.close()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-import tempfile
 from collections.abc import Callable, Iterator
 from importlib.resources import files
 from pathlib import Path
@@ -26,6 +25,8 @@ MODE_HELP = (
     "packaged SmolLM2 model; **ollama** and **openai** use a model server. Sentences a model "
     "writes are checked against the passages they cite, and unsupported ones are removed."
 )
+# Modes whose availability needs a request to a model server: checked when picked, not on page load.
+SERVER_MODES = ("ollama", "openai")
 THINKING = '<span class="thinking">Searching the articles…</span>'
 SEED_QUESTIONS = Path(str(files("assistant") / "evaluate" / "gold" / "seed_questions.jsonl"))
 
@@ -33,11 +34,11 @@ Turns = list[tuple[int, Answer]]  # (turn number, answer) for each exchange so f
 Report = Callable[..., Any]  # gr.Progress: report(progress, desc=..., unit=...)
 
 
-def answer_modes(assistant: Any) -> dict[str, str | None]:
-    """Mode -> None when it can be used here, else the reason it cannot."""
+def answer_modes(assistant: Any, modes: tuple[str, ...] | None = None) -> dict[str, str | None]:
+    """Mode -> None when it can be used here, else the reason it cannot (only ``modes``, when given)."""
     available = getattr(assistant, "available_modes", None)
     if callable(available):
-        return dict(available())
+        return dict(available(modes)) if modes is not None else dict(available())
     return {assistant.settings.mode: None}
 
 
@@ -62,6 +63,9 @@ def assistant_for_mode(assistant: Any, mode: str | None) -> Any:
     """An assistant answering in ``mode`` by default (for the evaluation), on the same index."""
     if not mode or mode == assistant.settings.mode:
         return assistant
+    with_mode = getattr(assistant, "with_mode", None)
+    if callable(with_mode):  # shares the index, the loaded models and their locks
+        return with_mode(mode)
     from assistant.engine import build_assistant
 
     other = build_assistant(assistant.settings.model_copy(update={"mode": mode}), embedder=assistant.embedder)
@@ -121,8 +125,11 @@ class Page:
                 else:
                     chat[-1] = _message("assistant", highlight.partial_bubble(part))
                     yield chat, None, turns
-        except Exception as error:  # shown in the chat as one line, logged in full
-            log.exception("answering %r failed", question)
+        except Exception as error:  # shown in the chat as one line
+            if isinstance(error, ValueError):  # a question the engine refuses: the user's to fix
+                log.info("question refused: %s", highlight.one_line(error))
+            else:
+                log.exception("answering %r failed", question)
             chat[-1] = _message("assistant", highlight.error_bubble(error))
             yield chat, None, turns
             return
@@ -134,14 +141,30 @@ class Page:
         yield chat, self.sources(turns), turns
 
     def modes(self, current: str | None) -> tuple[list[str], str, str]:
-        """(usable modes, the one to select, a note on modes and why others are unavailable)."""
-        modes = answer_modes(self.assistant)
+        """(modes to offer, the one to select, a note) without asking any model server.
+
+        Modes that need a server (ollama, openai) are offered unchecked and checked when
+        picked (``pick_mode``): a page load sends nothing to those URLs.
+        """
+        offline = tuple(name for name in ("extractive", "local") if name not in SERVER_MODES)
+        modes = answer_modes(self.assistant, offline)
         default = self.settings.mode
-        usable = [name for name, reason in modes.items() if reason is None] or [default]
-        value = current if current in usable else default if default in usable else usable[0]
+        usable = [name for name, reason in modes.items() if reason is None]
+        usable += [name for name in SERVER_MODES if name not in usable]
+        if default not in usable:
+            usable.insert(0, default)
+        value = current if current in usable else default
         unavailable = [f"- **{name}**: {reason}" for name, reason in modes.items() if reason]
-        note = MODE_HELP + ("\n\nNot available here:\n" + "\n".join(unavailable) if unavailable else "")
+        note = MODE_HELP + " **ollama** and **openai** are checked when you pick them."
+        note += "\n\nNot available here:\n" + "\n".join(unavailable) if unavailable else ""
         return usable, value, note
+
+    def pick_mode(self, mode: str, previous: str | None) -> tuple[str, str | None]:
+        """(the mode to use, None or why ``mode`` cannot be used): checks only the picked mode."""
+        reason = answer_modes(self.assistant, (mode,)).get(mode)
+        if reason is None:
+            return mode, None
+        return previous or self.settings.mode, f"{mode} is not available: {reason}"
 
     # --- library -------------------------------------------------------------------------
 
@@ -171,8 +194,9 @@ class Page:
 
     # --- evaluation ------------------------------------------------------------------------
 
-    def evaluate(self, file: str | None, mode: str | None, report: Report) -> dict[str, Any]:
-        """Run the evaluation; the note, both metric tables, the plots and the report files."""
+    def evaluate(self, file: str | None, mode: str | None, report: Report, folder: Path) -> dict[str, Any]:
+        """Run the evaluation; the note, both metric tables, the plots and the report files
+        (written into ``folder``, which the caller removes once the page has them)."""
         tools = evaluation_tools()
         if tools is None:
             raise ValueError("the evaluation is not available in this version")
@@ -184,7 +208,7 @@ class Page:
         if "progress" in inspect.signature(run_evaluation).parameters:
             options["progress"] = lambda done, total, _what: report((done, total), desc="Evaluating", unit="questions")
         result = run_evaluation(assistant_for_mode(self.assistant, mode), questions, **options)
-        written = [Path(p) for p in write_report(result, Path(tempfile.mkdtemp(prefix="news-assistant-eval-")))]
+        written = [Path(p) for p in write_report(result, folder)]
         retrieval, answers = metric_tables(result)
         retriever = result.get("default_retriever")
         note = f"Evaluated **{result.get('questions', len(questions))}** questions from `{path.name}`" + (

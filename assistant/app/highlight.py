@@ -147,7 +147,10 @@ def error_bubble(error: BaseException) -> str:
 
 
 def one_line(error: BaseException) -> str:
+    """The first line of an error; our own (ValueError) messages without the class name."""
     lines = str(error).strip().splitlines()
+    if lines and isinstance(error, ValueError):
+        return lines[0]
     return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,7 +97,8 @@ class Index:
 
     Another process may write to the same store. ``refresh()`` (called before each query and
     each write) notices from the contents fingerprint, and with an embedded store reopens
-    the client: a handle opened before another process's write cannot see its vectors.
+    the client: a handle opened before another process's write cannot see its vectors. (A
+    question another thread is answering at that moment may fail once on the closed handle.)
     """
 
     def __init__(self, client: Any, name: str, reconnect: Callable[[], Any] | None = None) -> None:
@@ -104,6 +106,7 @@ class Index:
         self._reconnect = reconnect
         self._seen: str | None = None
         self._counted: tuple[str | None, int] | None = None  # (contents seen, chunk count)
+        self._reopening = threading.Lock()
         self._open(client)
 
     def _open(self, client: Any) -> None:
@@ -121,10 +124,12 @@ class Index:
         """The contents fingerprint, after reopening the store if another process changed it."""
         current = self.contents_fingerprint()
         if self._seen is not None and current != self._seen and self._reconnect is not None:
-            if hasattr(self.client, "close"):
-                self.client.close()
-            self._open(self._reconnect())
-            current = self.contents_fingerprint()
+            with self._reopening:  # one thread reopens; the others find it done
+                if current != self._seen:
+                    if hasattr(self.client, "close"):
+                        self.client.close()
+                    self._open(self._reconnect())
+                    current = self.contents_fingerprint()
         self._seen = current
         return current
 

@@ -1,0 +1,143 @@
+"""Many users at once: 20 clients ask side by side while an evaluation runs, and get
+exactly the answers they get one at a time.
+
+The real app served by the CLI; each client is its own gradio_client session calling the
+``/ask`` endpoint, the way a browser tab does; the evaluation runs through ``/evaluate``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import CORPUS, ROOT
+from .servers import free_port, serving
+
+pytestmark = pytest.mark.slow
+
+CLIENTS = 20
+QUESTIONS = (
+    "What did Kishida say about the 1998 declaration?",
+    "How many times have the two leaders met face to face?",
+    "What did Yoon say about trilateral cooperation?",
+    "What is the exchange rate of the yen?",  # unanswerable: the abstention must match too
+)
+EVAL_QUESTIONS = 20
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    where = tmp_path_factory.mktemp("many-users")
+    corpus = where / "corpus"
+    shutil.copytree(CORPUS, corpus, ignore=shutil.ignore_patterns("README*"))
+    port = free_port()
+    env = {**os.environ, "ASSISTANT_CORPUS": str(corpus), "TMPDIR": str(where)}
+    env.pop("ASSISTANT_AUTH", None)
+    env.pop("ASSISTANT_ADMIN_AUTH", None)
+    command = [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--store", str(where / "store")]
+    url = f"http://127.0.0.1:{port}/"
+
+    def ready() -> None:
+        urllib.request.urlopen(url, timeout=2).close()
+
+    with serving(command, ready, where / "server.log", timeout=150, cwd=ROOT, env=env):
+        yield {"url": url, "where": where, "log": where / "server.log"}
+
+
+def client(url: str) -> object:
+    from gradio_client import Client
+
+    return Client(url, analytics_enabled=False, verbose=False, download_files=False)
+
+
+def ask(session: object, question: str) -> tuple[str, str]:
+    """(the answer bubble, the sources panel) for a question in a new conversation."""
+    _, chat, sources = session.predict(  # type: ignore[attr-defined]
+        question, [], "extractive", 5, "All outlets", "", "", api_name="/ask"
+    )
+    return chat[-1]["content"][0]["text"], sources
+
+
+def test_twenty_clients_get_the_answers_of_one_while_an_evaluation_runs(app, tmp_path: Path):
+    url = str(app["url"])
+    alone = client(url)
+    expected = {question: ask(alone, question) for question in QUESTIONS}
+    assert "previous Cabinets" in expected[QUESTIONS[0]][0]
+    assert "12th face-to-face meeting" in expected[QUESTIONS[1]][0]
+    assert "Not covered by the articles." in expected[QUESTIONS[3]][0]
+
+    gold = (ROOT / "eval" / "seed_questions.jsonl").read_text(encoding="utf-8").splitlines()[:EVAL_QUESTIONS]
+    questions_file = tmp_path / "gold-part.jsonl"
+    questions_file.write_text("\n".join(gold) + "\n", encoding="utf-8")
+
+    from gradio_client import handle_file
+    from gradio_client.utils import Status
+
+    sessions = [client(url) for _ in range(CLIENTS)]  # signed on before the evaluation starts
+    answers: list[tuple[float, str, tuple[str, str]]] = []  # (finished at, question, answer)
+    errors: list[BaseException] = []
+
+    def user(number: int) -> None:
+        asked = 0
+        while time.monotonic() < deadline and (asked < 2 or not job.done()):
+            question = QUESTIONS[(number + asked) % len(QUESTIONS)]
+            try:
+                answers.append((time.monotonic(), question, ask(sessions[number], question)))
+            except Exception as error:
+                errors.append(error)
+                return
+            asked += 1
+
+    job = client(url).submit(handle_file(str(questions_file)), "extractive", api_name="/evaluate")  # type: ignore[attr-defined]
+    running = (Status.PROCESSING, Status.ITERATING, Status.PROGRESS)
+    while job.status().code not in running:  # the server is evaluating before the users ask
+        assert not job.done(), "the evaluation ended before it was seen running"
+        time.sleep(0.05)
+    deadline = time.monotonic() + 45
+    finished: list[float] = []
+
+    def watch() -> None:  # when the client learns that the evaluation is over
+        while not job.done():
+            time.sleep(0.02)
+        finished.append(time.monotonic())
+
+    threads = [threading.Thread(target=watch), *(threading.Thread(target=user, args=(n,)) for n in range(CLIENTS))]
+    for thread in threads:
+        thread.start()
+    note = job.result(timeout=90)[0]
+    for thread in threads:
+        thread.join(timeout=90)
+
+    assert errors == []
+    assert f"Evaluated **{EVAL_QUESTIONS}** questions from `{questions_file.name}`" in str(note)
+    assert len(answers) >= 2 * CLIENTS
+    for _, question, answer in answers:
+        assert answer == expected[question], question
+    # Answered well before the evaluation ended (a second's margin for the client to hear of
+    # it): with one queue for everything, none are, as the chats wait for the evaluation.
+    during = [at for at, _, _ in answers if at < finished[0] - 1.0]
+    assert len(during) >= CLIENTS, f"the chats waited for the evaluation: {len(during)} answered during it"
+    assert "Traceback" not in Path(app["log"]).read_text()
+    assert list(Path(app["where"]).glob("news-assistant-eval-*")) == []
+
+
+def test_one_engine_answers_many_threads_as_it_answers_one(seed_assistant):
+    """The engine itself, without the page: 16 threads asking at once (the embedder,
+    Chroma and the keyword index shared) get the answers asked one at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    expected = {question: seed_assistant.ask(question).to_json() for question in QUESTIONS}
+    asked = [QUESTIONS[n % len(QUESTIONS)] for n in range(48)]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(lambda question: seed_assistant.ask(question).to_json(), asked))
+    assert [answer["question"] for answer in answers] == asked
+    for question, answer in zip(asked, answers):
+        assert answer == expected[question]
