@@ -82,7 +82,9 @@ def _first_line(error: BaseException) -> str:
         where = f": {error.filename}" if error.filename else ""
         return f"{error.strerror.lower()}{where}"
     text = str(error).strip().splitlines()
-    if isinstance(error, (ValueError, StoreBusy)) and text:
+    from assistant.answer.llm import ModeUnavailable  # here: --help stays light
+
+    if isinstance(error, (ValueError, StoreBusy, ModeUnavailable)) and text:
         return text[0]  # our own messages say what is wrong in the user's terms
     return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
 

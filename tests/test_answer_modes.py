@@ -239,7 +239,7 @@ def test_a_missing_local_model_is_one_clear_line(tmp_path: Path) -> None:
         env={"ASSISTANT_LOCAL_MODEL_PATH": str(missing)},
     )
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"error: ModeUnavailable: local mode is unavailable: no model file at {missing}"
+    assert result.stderr.strip() == f"error: local mode is unavailable: no model file at {missing}"
 
 
 def test_a_server_that_does_not_answer_is_one_clear_error(seed_store, embedder) -> None:
