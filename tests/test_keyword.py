@@ -142,3 +142,13 @@ def test_the_analyser_is_bm25s_own():
         texts, stopwords="en", stemmer=Stemmer.Stemmer("english"), return_ids=False, show_progress=False
     )
     assert _tokenize(texts) == expected
+
+
+def test_a_chunk_without_a_single_term_is_indexed_and_never_found(tmp_path: Path):
+    keywords = KeywordIndex.build([chunk("a", 0, "volcano erupts")], "fp")
+    keywords.add([chunk("b", 0, "!!! ... ?"), chunk("c", 0, "a of the")])  # punctuation; stop words only
+    assert sorted(keywords.chunk_ids) == ["a#0", "b#0", "c#0"]
+    assert [cid for cid, _ in keywords.search("volcano", 5)] == ["a#0"]
+    keywords.save(tmp_path / "kw")
+    loaded = KeywordIndex.load(tmp_path / "kw")
+    assert loaded is not None and sorted(loaded.chunk_ids) == ["a#0", "b#0", "c#0"]

@@ -125,7 +125,8 @@ class KeywordIndex:
                 rows.append(row)
                 counts.append(count)
         ids = [chunk.chunk_id for chunk in chunks]
-        self._attach(_Segment.of(ids, np.array(terms), np.array(rows), np.array(counts), len(self.vocabulary)))
+        arrays = (np.array(values, dtype=np.int64) for values in (terms, rows, counts))
+        self._attach(_Segment.of(ids, *arrays, len(self.vocabulary)))
 
     def delete(self, chunk_ids: list[str]) -> None:
         by_segment: dict[int, list[int]] = {}
