@@ -125,8 +125,8 @@ class KeywordIndex:
                 rows.append(row)
                 counts.append(count)
         ids = [chunk.chunk_id for chunk in chunks]
-        arrays = (np.array(values, dtype=np.int64) for values in (terms, rows, counts))
-        self._attach(_Segment.of(ids, *arrays, len(self.vocabulary)))
+        term_ids, row_ids, tallies = (np.array(values, dtype=np.int64) for values in (terms, rows, counts))
+        self._attach(_Segment.of(ids, term_ids, row_ids, tallies, len(self.vocabulary)))
 
     def delete(self, chunk_ids: list[str]) -> None:
         by_segment: dict[int, list[int]] = {}
