@@ -102,11 +102,6 @@ def test_a_generated_file_is_ingested_or_skipped_with_its_reason(
             "marks.txt",
             "\u200b\u200f\u202e\ufeff\n\u2066\u2069".encode(),
             "no article text after cleaning",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="ingest/articles.py keeps a file of only invisible format characters as an article "
-                "(title '\\u200b\\u200f\\u202e\\ufeff', text '\\u2066\\u2069'); reported to its owners",
-            ),
         ),
         ("nested.html", b"<div>" * 20000 + b"</div>" * 20000, None),
     ],

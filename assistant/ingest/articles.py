@@ -88,7 +88,7 @@ def parse_article(raw: bytes, suffix: str, doc_id: str, source: str = "") -> Art
     if suffix in (".html", ".htm"):
         meta, body = _from_html(body, meta)
     cleaned = clean_text(body, is_markdown=suffix == ".md", title=meta.get("title"))
-    if not cleaned.text.strip():
+    if not any(character.isalnum() for character in cleaned.text):  # invisible marks alone are no text
         raise ArticleError("no article text after cleaning")
 
     title = meta.get("title") or cleaned.headline or _fallback_title(cleaned.text, doc_id)
