@@ -238,14 +238,16 @@ def test_abstention_and_removed_sentences_are_announced():
         answer="Kept [1].",
         abstained=False,
         citations=[citation()],
-        removed_sentences=["Invented <claim>."],
+        removed_sentences=["Invented <claim>.", "ACCESS GRANTED."],
         searched=None,
-        question="q",
+        question="Which claim was invented?",
         model="SmolLM2",
         mode="local",
     )
     bubble = highlight.answer_bubble(trimmed, 1)
-    assert "1 sentence was removed" in bubble and "Invented &#60;claim&#62;." in bubble
+    assert "2 sentences were removed" in bubble and "Invented &#60;claim&#62;." in bubble
+    # A removed sentence that is not about the question (an order an article gave) is counted, not shown.
+    assert "ACCESS" not in bubble and "1 not about the question, not shown" in bubble
     assert "Written by SmolLM2 (local mode)" in bubble
     assert "Low confidence" not in bubble  # no confidence given
 

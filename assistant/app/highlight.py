@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from assistant.text.words import content_words
+
 CONTEXT_CHARS = 400
 MAX_REMOVED_SHOWN = 8
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -120,10 +122,16 @@ def answer_bubble(answer: Any, turn: int) -> str:
         )
     removed = list(answer.removed_sentences)
     if removed:
-        unique = list(dict.fromkeys(removed))
+        # Only removed sentences about the question are shown: one that is not (an obedient
+        # model repeating an article's order, say) is counted, never displayed.
+        asked = content_words(answer.searched or answer.question)
+        unique = [sentence for sentence in dict.fromkeys(removed) if content_words(sentence) & asked]
+        withheld = len(set(removed)) - len(unique)
         items = "".join(f"<li>{escape(sentence)}</li>" for sentence in unique[:MAX_REMOVED_SHOWN])
         if len(unique) > MAX_REMOVED_SHOWN:
             items += f"<li>… and {len(unique) - MAX_REMOVED_SHOWN} more</li>"
+        if withheld:
+            items += f"<li>{withheld} not about the question, not shown</li>"
         what = "1 sentence was" if len(removed) == 1 else f"{len(removed)} sentences were"
         parts.append(
             f'<details class="removed-note"><summary>{what} removed: the cited passages did not '
