@@ -16,12 +16,12 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchkit import ROOT, tree_of  # noqa: E402
+
 QUESTION = "What did Kishida say about the 1998 declaration?"
 
 
@@ -30,14 +30,6 @@ def timed(source: Path, args: list[str]) -> float:
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "assistant", *args], cwd=source, env=env, capture_output=True, check=True)
     return time.perf_counter() - started
-
-
-def tree_of(commit: str, into: Path) -> Path:
-    archive = subprocess.run(["git", "archive", commit], cwd=ROOT, capture_output=True, check=True).stdout
-    (into / "tree.tar").write_bytes(archive)
-    with tarfile.open(into / "tree.tar") as tar:
-        tar.extractall(into / "tree", filter="data")
-    return into / "tree"
 
 
 def main() -> None:

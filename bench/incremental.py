@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from benchkit import default_corpus  # noqa: E402
 from query_latency import build, source_sentences  # noqa: E402
 
 from assistant.engine import build_assistant  # noqa: E402
@@ -50,8 +51,7 @@ def timed(call) -> float:  # type: ignore[no-untyped-def]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    dev = ROOT.parent / "shared" / "dev" / "realnews" / "corpus"
-    parser.add_argument("folder", type=Path, nargs="?", default=dev if dev.is_dir() else ROOT / "corpus")
+    parser.add_argument("folder", type=Path, nargs="?", default=default_corpus())
     parser.add_argument("--articles", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--big", type=int, default=10000)

@@ -25,21 +25,11 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (``VmHWM``: unlike ``ru_maxrss``, not inherited
-    from the parent that started it)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+from benchkit import ROOT, default_corpus, peak_rss_mb, tree_of  # noqa: E402
 
 
 def child(source: Path, files: Path, limits: bool) -> dict[str, float]:
@@ -93,18 +83,9 @@ def run_child(source: Path, files: Path, limits: bool) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def tree_of(commit: str, into: Path) -> Path:
-    archive = subprocess.run(["git", "archive", commit], cwd=ROOT, capture_output=True, check=True).stdout
-    (into / "tree.tar").write_bytes(archive)
-    with tarfile.open(into / "tree.tar") as tar:
-        tar.extractall(into / "tree", filter="data")
-    return into / "tree"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    dev = ROOT.parent / "shared" / "dev" / "realnews" / "corpus"
-    parser.add_argument("folder", type=Path, nargs="?", default=dev if dev.is_dir() else ROOT / "corpus")
+    parser.add_argument("folder", type=Path, nargs="?", default=default_corpus())
     parser.add_argument("--articles", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--baseline", help="a commit to measure in the same run, alternating")

@@ -30,6 +30,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchkit import default_corpus  # noqa: E402
+
 from assistant.settings import Settings  # noqa: E402
 from assistant.store.embedding import Embedder, packaged_model_path  # noqa: E402
 from assistant.store.query_encoder import QueryEncoder, export, exported_path  # noqa: E402
@@ -140,9 +142,8 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    dev = ROOT.parent / "shared" / "dev" / "realnews" / "corpus"
     if args.what == "speed":
-        speed(args.paths[0] if args.paths else (dev if dev.is_dir() else ROOT / "corpus"), args.articles, args.repeat)
+        speed(args.paths[0] if args.paths else default_corpus(), args.articles, args.repeat)
     elif args.what == "ingest":
         store, folder = args.paths
         if store.exists():

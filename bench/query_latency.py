@@ -35,18 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory (``VmHWM``: unlike ``ru_maxrss``, not inherited
-    from the parent that started it)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
+from benchkit import ROOT, default_corpus, peak_rss_mb  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 
@@ -241,10 +230,7 @@ def main() -> None:
 
     from assistant.store.embedding import Embedder
 
-    folder = args.sentences
-    if folder is None:
-        dev = ROOT.parent / "shared" / "dev" / "realnews" / "corpus"
-        folder = dev if dev.is_dir() else ROOT / "corpus"
+    folder = args.sentences or default_corpus()
     sentences = source_sentences(folder, args.source_limit)
     print(f"{len(sentences)} distinct sentences from {folder}", file=sys.stderr)
     vectors: dict[str, np.ndarray] = {}

@@ -16,16 +16,8 @@ import pytest
 from assistant.store.embedding import Embedder
 from assistant.store.locking import StoreBusy, writer_lock
 from tests.conftest import CORPUS, ROOT, make_assistant
+from tests.test_ingest import NEW_ARTICLE as TYPHOON
 
-TYPHOON = """---
-title: Typhoon Shanshan nears Kyushu
-outlet: Test Wire
-published: 2024-08-28
----
-Typhoon Shanshan was expected to bring record rainfall to Kyushu, the weather agency said on Wednesday.
-
-Airlines cancelled more than 600 flights ahead of the storm, according to the transport ministry.
-"""
 QUESTION = "How many flights did airlines cancel ahead of Typhoon Shanshan?"
 
 
