@@ -27,11 +27,26 @@ def test_content_words_are_stemmed_without_stop_words() -> None:
         ("Which country hosted the summit?", "place"),
         ("Which airline operated the flight?", "organisation"),
         ("Why did the talks stall?", "cause"),
+        # Only the asking sentence counts, after a sentence that sets the scene.
+        ("The leaders met for a summit this week. Where did the summit take place?", "place"),
+        ("Mr. Tanaka opened the new library. When did it open?", "time"),
     ],
 )
 def test_the_kind_of_answer_a_question_wants(question: str, kind: str) -> None:
     wanted = wanted_answer(question)
     assert wanted is not None and wanted.kind == kind
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "The festival has banned what from its red carpet?",  # "from" is no noun to look for
+        "What did Mr. Tanaka say about the U.S. President?",  # "Mr." and "U.S." end no sentence
+        "The mayor spoke on Monday. What did she say?",
+    ],
+)
+def test_a_question_that_names_no_kind_of_answer_wants_none(question: str) -> None:
+    assert wanted_answer(question) is None
 
 
 def test_a_sentence_holds_an_answer_when_it_has_a_new_entity_of_the_wanted_label() -> None:

@@ -61,6 +61,8 @@ _NOT_FOCUS = frozenset(
     "is are was were do does did has have had will would can could should may might about kind sort type".split()
 )
 _NUMBER = re.compile(r"\d+")
+# Between two sentences of a question: "... this week. Where did it occur?" (not after "Mr." or "U.S.").
+_SENTENCE_BREAK = re.compile(r"(?<=[a-z0-9]{3}[.!?])\s+(?=[\"“'‘(]?[A-Z0-9])")
 _TIME = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday"
     r"|Wednesday|Thursday|Friday|Saturday|Sunday|(?:last|next|this) (?:year|month|week)|yesterday|today|tomorrow"
@@ -88,8 +90,12 @@ class Wanted:
 
 
 def wanted_answer(question: str) -> Wanted | None:
-    """What kind of answer the question wants, or None when it does not say."""
-    lowered = question.lower()
+    """What kind of answer the question wants, or None when it does not say.
+
+    Only the asking sentence counts: "The debate was held this week. Where did it occur?"
+    wants a place, whatever the sentence before it says.
+    """
+    lowered = asking_sentence(question).lower()
     if _ASKS_LENGTH.search(lowered):
         return Wanted("length")
     if _ASKS_NUMBER.search(lowered):
@@ -110,9 +116,16 @@ def wanted_answer(question: str) -> Wanted | None:
             if word in _KIND_OF_NOUN:
                 return Wanted(_KIND_OF_NOUN[word])
     focus = _ASKS_NOUN.search(lowered)
-    if focus and focus.group(1) not in _NOT_FOCUS and not focus.group(1).endswith("s"):
+    # "banned what from its red carpet": a word like "from" is no noun to look for.
+    if focus and focus.group(1) not in _NOT_FOCUS | STOP_WORDS and not focus.group(1).endswith("s"):
         return Wanted("noun", stem(focus.group(1)))
     return None
+
+
+def asking_sentence(question: str) -> str:
+    """The sentence of a question that asks (the last one ending in "?"), or the whole text."""
+    parts = [part for part in _SENTENCE_BREAK.split(question.strip()) if part]
+    return next((part for part in reversed(parts) if part.rstrip().endswith("?")), question)
 
 
 def holds_answer(
