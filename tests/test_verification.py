@@ -203,6 +203,12 @@ def test_a_quotation_cut_mid_clause_is_not_supported(claim: str) -> None:
     assert not is_supported(claim, KISHIDA_QUOTE)
 
 
+def test_a_whole_sentence_of_the_passage_is_supported_however_few_its_content_words() -> None:
+    evidence = "Pew surveyed 36,000 adults. The last two reports were in 2014 and 2007. Few changed."
+    assert is_supported("The last two reports were in 2014 and 2007. [1]", evidence)
+    assert not is_supported("two reports were in 2014", evidence)  # a piece of it says less
+
+
 def test_a_quotation_that_leaves_out_the_not_is_not_supported() -> None:
     evidence = "Kishida said Japan would not sign the fisheries agreement this year."
     assert not is_supported("sign the fisheries agreement this year", evidence)

@@ -156,7 +156,8 @@ def is_supported(claim: str, evidence: str, sources: Iterable[str] = ()) -> bool
 def is_faithful_quote(claim: str, evidence: str) -> bool:
     """Whether the claim is a verbatim span of the evidence that keeps its meaning.
 
-    The span must be whole words, at least two content words, and a whole clause: it starts
+    The span must be whole words, at least two content words (unless it is a whole sentence
+    of the evidence), and a whole clause: it starts
     at the start of a sentence, after punctuation or after a word that opens a clause
     ("that", "but", ...), and ends at the end of one, before punctuation or before such a
     word ("I have also made it" is cut mid-clause). Its negation must match the sentence it
@@ -164,7 +165,7 @@ def is_faithful_quote(claim: str, evidence: str) -> bool:
     """
     quote = _normalise(claim).strip(" \"'.,;:!?")
     text = _normalise(evidence)
-    if len(terms(quote).words) < 2:
+    if len(terms(quote).words) < 2 and not _is_whole_sentence(quote, evidence):
         return False
     for start in _find_words(quote, text):
         end = start + len(quote)
@@ -174,6 +175,12 @@ def is_faithful_quote(claim: str, evidence: str) -> bool:
         if is_negated(quote) == is_negated(" ".join(sentences)):
             return True
     return False
+
+
+def _is_whole_sentence(quote: str, evidence: str) -> bool:
+    """Whether the (normalised) quote is one of the evidence's sentences, whole ("The last two
+    were in 2014.")."""
+    return any(_normalise(evidence[s.start : s.end]).strip(" \"'.,;:!?") == quote for s in split_sentences(evidence))
 
 
 def _find_words(needle: str, text: str) -> list[int]:
