@@ -129,20 +129,21 @@ class Assistant:
         with self._locks["write"], writer_lock(self.settings.store, self.settings.lock_wait):
             keywords = self._keywords_to_update(self.index.refresh())
             finished = self.index.write_finished()
-            report = ingest(
-                paths,
-                self.index,
-                self.embedder,
-                chunk_size=self.settings.chunk_size,
-                chunk_overlap=self.settings.chunk_overlap,
-                max_file_bytes=self.settings.max_file_bytes,
-                progress=progress,
-                tagger=self.tagger if self.settings.entities else None,
-                repair=not finished,
-            )
-            if report.changed or report.repaired or not finished or keywords is None:
-                changed = set(report.updated + report.removed + report.repaired)
-                self._write_keywords(keywords, changed, report.added + report.updated)
+            with self.index.writing():
+                report = ingest(
+                    paths,
+                    self.index,
+                    self.embedder,
+                    chunk_size=self.settings.chunk_size,
+                    chunk_overlap=self.settings.chunk_overlap,
+                    max_file_bytes=self.settings.max_file_bytes,
+                    progress=progress,
+                    tagger=self.tagger if self.settings.entities else None,
+                    repair=not finished,
+                )
+                if report.changed or report.repaired or not finished or keywords is None:
+                    changed = set(report.updated + report.removed + report.repaired)
+                    self._write_keywords(keywords, changed, report.added + report.updated)
         self.embedder.exported()  # so that the first question needs no torch
         return report
 
@@ -152,11 +153,13 @@ class Assistant:
             keywords = self._keywords_to_update(self.index.refresh())
             if self.index.document_record(doc_id) is None:
                 return False
-            self.index.remove_document(doc_id)
-            self._write_keywords(keywords, {doc_id}, [])
+            with self.index.writing():
+                self.index.remove_document(doc_id)
+                self._write_keywords(keywords, {doc_id}, [])
             return True
 
     def documents(self) -> list[DocumentRecord]:
+        self.index.refresh()
         return self.index.document_records()
 
     @property
@@ -241,9 +244,11 @@ class Assistant:
         if k <= 0:
             raise ValueError(f"k must be greater than 0. Currently, k is {k}")
         query = Query(question, self.embedder)
-        passages = self.retriever(retriever).retrieve(query, k, filters or Filters())
-        if passages and not passages[0].sentences:
-            self.reranker.annotate(query, passages)
+        self.index.refresh()  # before the question: a reopen waits for the questions under way
+        with self.index.using():
+            passages = self.retriever(retriever).retrieve(query, k, filters or Filters())
+            if passages and not passages[0].sentences:
+                self.reranker.annotate(query, passages)
         return passages
 
     def ask(
@@ -301,14 +306,20 @@ class Assistant:
     def _prepare(
         self, question: str, filters: Filters | None, k: int | None, history: Sequence[Turn], mode: str | None
     ) -> tuple[Answerer, str, list[Passage], str]:
-        """The answerer, the cleaned question, the passages and the standalone question searched."""
+        """The answerer, the cleaned question, the passages and the standalone question searched.
+
+        The question reads one state of the store throughout: a reopen for another process's
+        write happens before it starts, or waits until it is done.
+        """
         question = checked_question(question, self.settings.max_question_chars)
-        self.check_filters(filters)
-        answerer = self.answerer_for(mode)
-        searched = self.standalone(question, history, mode)
-        passages = self._passages(searched, k, filters)
-        if history:
-            passages = self._with_response(question, history[-1], searched, filters or Filters(), passages)
+        self.index.refresh()
+        with self.index.using():
+            self.check_filters(filters)
+            answerer = self.answerer_for(mode)
+            searched = self.standalone(question, history, mode)
+            passages = self._passages(searched, k, filters)
+            if history:
+                passages = self._with_response(question, history[-1], searched, filters or Filters(), passages)
         return answerer, question, passages, searched
 
     def standalone(self, question: str, history: Sequence[Turn], mode: str | None = None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,33 @@ def test_a_serving_process_answers_with_an_article_another_process_ingests(tmp_p
     assert [record.doc_id for record in serving.documents()] == sorted(
         record.doc_id for record in make_assistant(store, embedder).documents()
     )
+
+
+@pytest.mark.slow
+def test_a_reopen_waits_for_the_question_under_way(tmp_path: Path, embedder: Embedder):
+    """Another process's write makes the serving process reopen its store; the reopen must not
+    close the handle a question in another thread is reading through."""
+    store = tmp_path / "store"
+    serving = make_assistant(store, embedder)
+    serving.ingest([CORPUS])
+    serving.ask(QUESTION)
+    article = tmp_path / "typhoon.txt"
+    article.write_text(TYPHOON)
+    assert cli("ingest", str(article), "--store", str(store)).returncode == 0
+
+    answers: list = []
+    later = threading.Thread(target=lambda: answers.append(serving.ask(QUESTION)))
+    with serving.index.using():  # a question under way, as ask holds it while it reads
+        handle = serving.index.chunks
+        later.start()
+        later.join(timeout=5)  # time enough to reopen, were it not held back
+        assert not answers
+        assert handle.count() > 0  # the handle is still open
+        # The question under way keeps the contents it began with.
+        assert "typhoon" not in cited_docs(serving.ask(QUESTION))
+    later.join(timeout=120)
+    assert answers and "600 flights" in answers[0].answer
+    assert "typhoon" in cited_docs(answers[0])
 
 
 @pytest.mark.slow

@@ -19,13 +19,15 @@ readers compute the fingerprint from the records while it is missing, and never 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -35,6 +37,7 @@ from assistant.ingest.chunking import Chunk
 _SPACE = {"hnsw:space": "cosine"}
 _PAGE = 2000
 _CONTENTS = "contents"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -92,13 +95,74 @@ def published_number(published: str | None) -> int:
     return int(published.replace("-", "")) if published else 0
 
 
+def _used(method: Callable[..., _T]) -> Callable[..., _T]:
+    """An Index method that reads through the handles: it never runs during a reopen."""
+
+    @functools.wraps(method)
+    def read(self: Index, *args: Any, **kwargs: Any) -> _T:
+        with self._gate.using():
+            return method(self, *args, **kwargs)
+
+    return read
+
+
+class HandleGate:
+    """Many threads use the store's handles at once; a reopen replaces them when none does.
+
+    ``using()`` marks a thread's use (nested uses in one thread count once); ``reopening()``
+    waits until no thread uses the handles, and meanwhile lets no new use begin.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._users = 0
+        self._reopen_waiting = 0
+        self._local = threading.local()
+
+    def depth(self) -> int:
+        """How many ``using()`` this thread is inside."""
+        return int(getattr(self._local, "depth", 0))
+
+    @contextmanager
+    def using(self) -> Iterator[None]:
+        depth = self.depth()
+        if depth == 0 and not getattr(self._local, "reopening", False):
+            with self._condition:
+                self._condition.wait_for(lambda: not self._reopen_waiting)
+                self._users += 1
+        self._local.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._local.depth = depth
+            if depth == 0 and not getattr(self._local, "reopening", False):
+                with self._condition:
+                    self._users -= 1
+                    self._condition.notify_all()
+
+    @contextmanager
+    def reopening(self) -> Iterator[None]:
+        with self._condition:
+            self._reopen_waiting += 1
+            try:
+                self._condition.wait_for(lambda: self._users == 0)
+                self._local.reopening = True
+                yield
+            finally:
+                self._local.reopening = False
+                self._reopen_waiting -= 1
+                self._condition.notify_all()
+
+
 class Index:
     """The collections of one logical index, behind a small interface.
 
     Another process may write to the same store. ``refresh()`` (called before each query and
     each write) notices from the contents fingerprint, and with an embedded store reopens
-    the client: a handle opened before another process's write cannot see its vectors. (A
-    question another thread is answering at that moment may fail once on the closed handle.)
+    the client: a handle opened before another process's write cannot see its vectors. A
+    question holds ``using()`` while it reads, so the reopen waits for the questions under
+    way and never closes a handle one of them is reading through; such a question keeps the
+    contents it began with, and the next one sees the new contents.
     """
 
     def __init__(self, client: Any, name: str, reconnect: Callable[[], Any] | None = None) -> None:
@@ -106,8 +170,23 @@ class Index:
         self._reconnect = reconnect
         self._seen: str | None = None
         self._counted: tuple[str | None, int] | None = None  # (contents seen, chunk count)
-        self._reopening = threading.Lock()
+        self._gate = HandleGate()
+        self._writing = 0  # writes under way in this process (its own handle sees them)
         self._open(client)
+
+    def using(self) -> Any:
+        """Hold while reading through the store's handles (a question): no reopen meanwhile."""
+        return self._gate.using()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold while this process writes: the contents change, but its handles see the change,
+        so no reopen (questions meanwhile keep the contents they saw; the write's end records the new)."""
+        self._writing += 1
+        try:
+            yield
+        finally:
+            self._writing -= 1
 
     def _open(self, client: Any) -> None:
         self.client = client
@@ -121,20 +200,31 @@ class Index:
         self.state = client.get_or_create_collection(f"{self.name}.state", embedding_function=None)
 
     def refresh(self) -> str:
-        """The contents fingerprint, after reopening the store if another process changed it."""
-        current = self.contents_fingerprint()
-        if self._seen is not None and current != self._seen and self._reconnect is not None:
-            with self._reopening:  # one thread reopens; the others find it done
-                if current != self._seen:
-                    if hasattr(self.client, "close"):
-                        self.client.close()
-                    self._open(self._reconnect())
-                    current = self.contents_fingerprint()
-        self._seen = current
-        return current
+        """The contents fingerprint, after reopening the store if another process changed it.
+
+        Inside a use already under way in this thread (a question), nothing is reopened and
+        the contents it began with are returned.
+        """
+        with self._gate.using():
+            current = self.contents_fingerprint()
+            if self._seen is None or current == self._seen or self._reconnect is None:
+                self._seen = current
+                return current
+            if self._gate.depth() > 1 or self._writing:
+                return self._seen
+        with self._gate.reopening():  # one thread reopens; the others find it done
+            current = self.contents_fingerprint()
+            if current != self._seen:
+                if hasattr(self.client, "close"):
+                    self.client.close()
+                self._open(self._reconnect())
+                current = self.contents_fingerprint()
+            self._seen = current
+            return current
 
     # --- reading ---------------------------------------------------------------------
 
+    @_used
     def document_records(self) -> list[DocumentRecord]:
         records = [_record(meta) for meta in self._all(self.documents, ["metadatas"])["metadatas"]]
         return sorted(records, key=lambda record: record.doc_id)
@@ -150,6 +240,7 @@ class Index:
             return str(found["metadatas"][0]["fingerprint"])
         return fingerprint((record.doc_id, record.fingerprint) for record in self.document_records())
 
+    @_used
     def write_finished(self) -> bool:
         """Whether the last write to the store ran to its end (it left the state record)."""
         return bool(self.state.get(ids=[_CONTENTS], include=[])["ids"])
@@ -161,26 +252,31 @@ class Index:
         self._seen = current
         return current
 
+    @_used
     def document_text(self, doc_id: str) -> str | None:
         found = self.documents.get(ids=[doc_id], include=["documents"])
         return found["documents"][0] if found["ids"] else None
 
+    @_used
     def document_record(self, doc_id: str) -> DocumentRecord | None:
         found = self.documents.get(ids=[doc_id], include=["metadatas"])
         return _record(found["metadatas"][0]) if found["ids"] else None
 
+    @_used
     def chunk_count(self) -> int:
         """The number of chunks, counted once per contents seen (counting reads every row)."""
         if self._counted is None or self._counted[0] != self._seen or self._seen is None:
             self._counted = (self._seen, int(self.chunks.count()))
         return self._counted[1]
 
+    @_used
     def all_chunks(self) -> list[Chunk]:
         found = self._all(self.chunks, ["documents", "metadatas"])
         return [
             _chunk(cid, text, meta) for cid, text, meta in zip(found["ids"], found["documents"], found["metadatas"])
         ]
 
+    @_used
     def chunks_of(self, doc_ids: list[str]) -> list[Chunk]:
         """Every chunk of the given documents."""
         if not doc_ids:
@@ -190,6 +286,7 @@ class Index:
             _chunk(cid, text, meta) for cid, text, meta in zip(found["ids"], found["documents"], found["metadatas"])
         ]
 
+    @_used
     def chunks_by_id(self, chunk_ids: list[str]) -> dict[str, Chunk]:
         if not chunk_ids:
             return {}
@@ -199,6 +296,7 @@ class Index:
             for cid, text, meta in zip(found["ids"], found["documents"], found["metadatas"])
         }
 
+    @_used
     def chunk_vectors(self, chunk_ids: list[str]) -> dict[str, list[float]]:
         """The stored embeddings of the given chunks."""
         if not chunk_ids:
@@ -206,6 +304,7 @@ class Index:
         found = self.chunks.get(ids=chunk_ids, include=["embeddings"])
         return {cid: list(map(float, vector)) for cid, vector in zip(found["ids"], found["embeddings"])}
 
+    @_used
     def chunk_holding(self, doc_id: str, start: int, end: int) -> Chunk | None:
         """The first chunk of a document that holds the span [start, end), if any."""
         found = self.chunks.get(where={"doc_id": doc_id}, include=["documents", "metadatas"])
@@ -218,6 +317,7 @@ class Index:
             default=None,
         )
 
+    @_used
     def query_chunks(
         self, vector: list[float], k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[Chunk, float]]:
@@ -238,12 +338,14 @@ class Index:
             )
         ]
 
+    @_used
     def sentences_of(self, doc_ids: list[str]) -> list[tuple[SentenceRecord, list[float]]]:
         """Every stored sentence of the given documents, with its embedding."""
         if not doc_ids:
             return []
         return self._sentences({"doc_id": {"$in": sorted(set(doc_ids))}})
 
+    @_used
     def sentences_in(self, chunks: list[Chunk]) -> list[tuple[SentenceRecord, list[float]]]:
         """The stored sentences of the given chunks, with their embeddings: looked up by id
         from the chunks' sentence starts (chunks stored before those were kept: every sentence
