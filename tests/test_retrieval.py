@@ -139,3 +139,15 @@ def test_abstention_is_monotonic_in_its_evidence():
     assert model.confidence(passages(0.0)) == pytest.approx(0.2689, abs=1e-4)
     assert model.confidence(passages(1.0)) == pytest.approx(0.7311, abs=1e-4)
     assert model.abstains(passages(0.0)) and not model.abstains(passages(1.0))
+
+
+def test_a_question_reads_the_store_state_once(seed_assistant, monkeypatch):
+    """Whether the store changed is checked once a question (its retrieval, keyword index and
+    reranker then share what that check saw), not once for each step."""
+    index = seed_assistant.index
+    reads = []
+    real = index.contents_fingerprint
+    monkeypatch.setattr(index, "contents_fingerprint", lambda: reads.append(1) or real())
+    answer = seed_assistant.ask("What did Kishida say about the 1998 declaration?")
+    assert not answer.abstained
+    assert len(reads) == 1

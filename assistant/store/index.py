@@ -171,12 +171,24 @@ class Index:
         self._seen: str | None = None
         self._counted: tuple[str | None, int] | None = None  # (contents seen, chunk count)
         self._gate = HandleGate()
+        self._snapshot = threading.local()  # per thread: the contents its question began with
         self._writing = 0  # writes under way in this process (its own handle sees them)
         self._open(client)
 
-    def using(self) -> Any:
-        """Hold while reading through the store's handles (a question): no reopen meanwhile."""
-        return self._gate.using()
+    @contextmanager
+    def using(self) -> Iterator[None]:
+        """Hold while a question reads through the store's handles: no reopen meanwhile, and
+        ``refresh()`` inside gives the contents seen when it began (one read of the state
+        record a question, not one for each step that checks)."""
+        with self._gate.using():
+            outer = self._gate.depth() == 1
+            if outer:
+                self._snapshot.value = self._seen
+            try:
+                yield
+            finally:
+                if outer:
+                    self._snapshot.value = None
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -202,9 +214,12 @@ class Index:
     def refresh(self) -> str:
         """The contents fingerprint, after reopening the store if another process changed it.
 
-        Inside a use already under way in this thread (a question), nothing is reopened and
+        Inside a question under way in this thread (``using()``), nothing is read or reopened:
         the contents it began with are returned.
         """
+        snapshot = getattr(self._snapshot, "value", None)
+        if snapshot is not None and self._gate.depth() > 0:
+            return snapshot
         with self._gate.using():
             current = self.contents_fingerprint()
             if self._seen is None or current == self._seen or self._reconnect is None:
