@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,3 +52,28 @@ def serving(
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@contextmanager
+def served_page(where: Path, source: Path, root: Path, **env: str) -> Iterator[dict[str, Any]]:
+    """The page served by the real CLI (``serve``) over a private copy of the articles in
+    ``source``, kept in ``where``, with ``env`` set (the login variables only when given).
+
+    Yields its ``url``, ``corpus`` (the copy), ``where`` and ``log``.
+    """
+    corpus = where / "corpus"
+    shutil.copytree(source, corpus, ignore=shutil.ignore_patterns("README*"))
+    environment = {**os.environ, "ASSISTANT_CORPUS": str(corpus), "TMPDIR": str(where)}
+    for name in ("ASSISTANT_AUTH", "ASSISTANT_ADMIN_AUTH"):
+        environment.pop(name, None)
+    environment.update(env)
+    port = free_port()
+    command = [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--store", str(where / "store")]
+    url = f"http://127.0.0.1:{port}/"
+
+    def ready() -> None:
+        urllib.request.urlopen(url, timeout=2).close()
+
+    log = where / "server.log"
+    with serving(command, ready, log, timeout=150, cwd=root, env=environment):
+        yield {"url": url, "corpus": corpus, "where": where, "log": log}

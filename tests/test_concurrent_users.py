@@ -7,19 +7,15 @@ The real app served by the CLI; each client is its own gradio_client session cal
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from .conftest import CORPUS, ROOT
-from .servers import free_port, serving
+from .servers import served_page
 
 pytestmark = pytest.mark.slow
 
@@ -35,21 +31,8 @@ EVAL_QUESTIONS = 20
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    where = tmp_path_factory.mktemp("many-users")
-    corpus = where / "corpus"
-    shutil.copytree(CORPUS, corpus, ignore=shutil.ignore_patterns("README*"))
-    port = free_port()
-    env = {**os.environ, "ASSISTANT_CORPUS": str(corpus), "TMPDIR": str(where)}
-    env.pop("ASSISTANT_AUTH", None)
-    env.pop("ASSISTANT_ADMIN_AUTH", None)
-    command = [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--store", str(where / "store")]
-    url = f"http://127.0.0.1:{port}/"
-
-    def ready() -> None:
-        urllib.request.urlopen(url, timeout=2).close()
-
-    with serving(command, ready, where / "server.log", timeout=150, cwd=ROOT, env=env):
-        yield {"url": url, "where": where, "log": where / "server.log"}
+    with served_page(tmp_path_factory.mktemp("many-users"), CORPUS, ROOT) as page:
+        yield page
 
 
 def client(url: str) -> object:

@@ -7,10 +7,6 @@ involved, so a hidden button cannot be what stops a reader).
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +16,7 @@ from assistant.app.roles import credentials, logins, may_administer, refusal
 from assistant.settings import Settings
 
 from .conftest import CORPUS, HERALD, ROOT
-from .servers import free_port, serving
+from .servers import served_page
 
 READER = ("reader", "read-pw")
 ADMIN = ("admin", "admin-pw")
@@ -73,25 +69,9 @@ def test_refusals_say_what_to_do():
 @pytest.fixture(scope="module")
 def shared_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     """``serve`` with a reader and an admin account over a private corpus copy."""
-    where = tmp_path_factory.mktemp("roles")
-    corpus = where / "corpus"
-    shutil.copytree(CORPUS, corpus, ignore=shutil.ignore_patterns("README*"))
-    port = free_port()
-    env = {
-        **os.environ,
-        "ASSISTANT_CORPUS": str(corpus),
-        "ASSISTANT_AUTH": ":".join(READER),
-        "ASSISTANT_ADMIN_AUTH": ":".join(ADMIN),
-        "TMPDIR": str(where),
-    }
-    command = [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--store", str(where / "store")]
-    url = f"http://127.0.0.1:{port}/"
-
-    def ready() -> None:
-        urllib.request.urlopen(url, timeout=2).close()
-
-    with serving(command, ready, where / "server.log", timeout=150, cwd=ROOT, env=env):
-        yield {"url": url, "corpus": corpus, "where": where, "log": where / "server.log"}
+    accounts = {"ASSISTANT_AUTH": ":".join(READER), "ASSISTANT_ADMIN_AUTH": ":".join(ADMIN)}
+    with served_page(tmp_path_factory.mktemp("roles"), CORPUS, ROOT, **accounts) as page:
+        yield page
 
 
 def client(app: dict[str, object], account: tuple[str, str] | None) -> object:

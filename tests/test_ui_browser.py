@@ -7,13 +7,9 @@ written into the repository except the screenshots in ``test-artifacts/``.
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +17,7 @@ import pytest
 
 from .conftest import CORPUS, ROOT
 from .fake_llm_servers import FakeOpenAIServer
-from .servers import free_port, serving
+from .servers import served_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -119,30 +115,16 @@ def app(tmp_path_factory: pytest.TempPathFactory, model_servers: dict) -> Iterat
     """The app served by the real CLI over a private corpus copy; yields url, corpus, its
     temporary folder (TMPDIR) and its log."""
     where = tmp_path_factory.mktemp("ui")
-    corpus = where / "corpus"
-    shutil.copytree(CORPUS, corpus, ignore=shutil.ignore_patterns("README*"))
     temporary = where / "tmp"
     temporary.mkdir()
-    port = free_port()
     env = {
-        **os.environ,
-        "ASSISTANT_CORPUS": str(corpus),
         "TMPDIR": str(temporary),
         "ASSISTANT_OLLAMA_URL": model_servers["ollama"].url,
         "ASSISTANT_OPENAI_BASE_URL": model_servers["openai"].base_url,
         "ASSISTANT_OPENAI_MODEL": model_servers["openai"].model,
     }
-    env.pop("ASSISTANT_AUTH", None)
-    env.pop("ASSISTANT_ADMIN_AUTH", None)
-    command = [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--store", str(where / "store")]
-    url = f"http://127.0.0.1:{port}/"
-
-    def ready() -> None:
-        urllib.request.urlopen(url, timeout=2).close()
-
-    log = where / "server.log"
-    with serving(command, ready, log, timeout=150, cwd=ROOT, env=env):
-        yield {"url": url, "corpus": corpus, "tmp": temporary, "log": log}
+    with served_page(where, CORPUS, ROOT, **env) as page:
+        yield page | {"tmp": temporary}
 
 
 @pytest.fixture(scope="module")
