@@ -129,10 +129,16 @@ def fit_ranking(answerable: list[dict]) -> tuple[dict[str, float], dict]:
 
 
 def choose_threshold(probabilities: np.ndarray, answerable: np.ndarray) -> tuple[float, float, float]:
-    """(threshold, abstention accuracy, false abstention rate) maximising accuracy minus false abstention."""
+    """(threshold, abstention accuracy, false abstention rate) maximising accuracy minus false abstention.
+
+    Every threshold between two neighbouring probabilities decides alike; the one returned
+    is midway between them, not on a question's own probability, so a question a little
+    less sure than the one it was placed on is not abstained on.
+    """
     best = (0.0, 0.0, 0.0)
     best_value = -math.inf
-    for threshold in np.unique(np.concatenate([[0.0], probabilities, [1.0]])):
+    candidates = np.unique(np.concatenate([[0.0], probabilities, [1.0]]))
+    for below, threshold in zip(np.concatenate([[0.0], candidates[:-1]]), candidates):
         abstained = probabilities < threshold
         accuracy = float(abstained[~answerable].mean()) if (~answerable).any() else 0.0
         false = float(abstained[answerable].mean()) if answerable.any() else 0.0
@@ -140,7 +146,7 @@ def choose_threshold(probabilities: np.ndarray, answerable: np.ndarray) -> tuple
             continue
         if accuracy - false > best_value:
             best_value = accuracy - false
-            best = (float(threshold), accuracy, false)
+            best = (float((below + threshold) / 2), accuracy, false)
     return best
 
 

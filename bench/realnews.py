@@ -7,6 +7,9 @@ Ranks passages for the answerable questions of ``../shared/dev/realnews`` with
 - ``dense-windows``: plain cosine similarity of all-MiniLM-L6-v2 vectors over the same windows;
 - ``llamaindex-default``: a llama-index ``VectorStoreIndex`` (default ``SentenceSplitter``) over the
   articles in a Chroma collection, MiniLM as the embedding model, title/outlet/published as metadata;
+- ``llamaindex-150``: the same with ``SentenceSplitter(chunk_size=150, chunk_overlap=30)`` (tokens),
+  passages about as long as the project's, so that passage figures compare like with like
+  (a 600-word passage holds a one-sentence quote far more often than a 100-word one);
 - the project's retrievers ``hybrid``, ``rrf``, ``dense`` and ``bm25`` (store ingested first; incremental),
 
 and reports, per half (tune: ids ending in an even digit, report: odd), doc_hit@1, doc_hit@5, doc_mrr,
@@ -56,7 +59,9 @@ DATA = ROOT.parent / "shared" / "dev" / "realnews"
 WINDOW_WORDS = 110
 WINDOW_OVERLAP = 25
 PROJECT_RETRIEVERS = ("hybrid", "rrf", "dense", "bm25")
-BASELINES = ("bm25-windows", "dense-windows", "llamaindex-default")
+BASELINES = ("bm25-windows", "dense-windows", "llamaindex-default", "llamaindex-150")
+# Tokens per llama-index node for the baseline with passages as long as the project's (~100 words).
+MATCHED_NODE_TOKENS = (150, 30)
 QUESTION_TYPES = ("who", "what", "when", "where", "which", "how", "why", "other")
 METRICS = ("doc_hit@1", "doc_hit@5", "doc_mrr", "hit@5", "mrr")
 DIAGNOSE_K = 50
@@ -242,9 +247,17 @@ def minilm_embedding(model: Any) -> Any:
 
 
 def llamaindex_default(
-    model: Any, articles: Sequence[Article], questions: Sequence[dict[str, Any]], k: int, cache: Path
+    model: Any,
+    articles: Sequence[Article],
+    questions: Sequence[dict[str, Any]],
+    k: int,
+    cache: Path,
+    node_tokens: tuple[int, int] | None = None,
 ) -> tuple[Run, int]:
-    """llama-index defaults over a Chroma collection; the collection is kept in ``cache`` and reused."""
+    """llama-index defaults over a Chroma collection; the collection is kept in ``cache`` and reused.
+
+    ``node_tokens`` (chunk size, overlap) replaces the splitter's default 1024/200 tokens.
+    """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
     from llama_index.core import Document, StorageContext, VectorStoreIndex
@@ -256,6 +269,10 @@ def llamaindex_default(
         Document(text=a.body, id_=a.doc_id, metadata={k: a.meta[k] for k in keys if k in a.meta}) for a in articles
     ]
     digest = hashlib.sha256("\x00".join(f"{a.doc_id}\x01{a.title}\x01{a.body}" for a in articles).encode())
+    splitter = SentenceSplitter()
+    if node_tokens:
+        splitter = SentenceSplitter(chunk_size=node_tokens[0], chunk_overlap=node_tokens[1])
+        digest.update(f"{splitter.chunk_size}/{splitter.chunk_overlap}".encode())
     name = f"llamaindex-default-{digest.hexdigest()[:16]}"
     client = chromadb.PersistentClient(
         path=str(cache / "chroma"), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
@@ -271,7 +288,7 @@ def llamaindex_default(
             documents,
             storage_context=StorageContext.from_defaults(vector_store=store),
             embed_model=embed,
-            transformations=[SentenceSplitter()],
+            transformations=[splitter],
         )
     retriever = index.as_retriever(similarity_top_k=k)
     run = Run()
@@ -508,6 +525,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs["llamaindex-default"], out["llamaindex_nodes"] = timed(
         "llamaindex-default", lambda: llamaindex_default(model, articles, questions, args.k, args.cache)
     )
+    runs["llamaindex-150"], out["llamaindex_150_nodes"] = timed(
+        "llamaindex-150",
+        lambda: llamaindex_default(model, articles, questions, args.k, args.cache, MATCHED_NODE_TOKENS),
+    )
     assistant = None
     if not args.skip_project:
         assistant, seconds, summary = timed("project ingest", lambda: project_assistant(args.store, corpus))
@@ -534,7 +555,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         out["diagnosis"] = rows
         print(diagnosis_markdown(rows) + "\n")
     print(
-        f"windows: {len(windows)}; llama-index nodes: {out['llamaindex_nodes']}; "
+        f"windows: {len(windows)}; llama-index nodes: {out['llamaindex_nodes']} "
+        f"({out['llamaindex_150_nodes']} at {MATCHED_NODE_TOKENS[0]} tokens); "
         + (
             f"project chunks: {out['project_chunks']}; ingest call {out['project_ingest']['seconds']}s "
             f"({out['project_ingest']['report']}); "
