@@ -23,7 +23,10 @@ Run on the tuning half only; report on the other half with ``eval`` (BENCHMARKS.
 4. The extractive answer's margin (how far below the best sentence another may be quoted):
    the one with the best keyword recall plus passage-level citation precision.
 
-Prints the weights as ``Settings`` fields. Nothing here reads the report half.
+Prints the weights as ``Settings`` fields. Nothing here reads the report half. What it prints
+does not depend on the weights in ``Settings`` when it runs: rows are taken in a fixed order,
+the fits converge tightly, and the sentences are those of the top passages by the new
+passage score alone.
 """
 
 from __future__ import annotations
@@ -60,7 +63,8 @@ def collect(assistant, questions: list[dict]) -> list[dict]:
     for question in questions:
         passages = assistant.retrieve(question["question"], k=k, retriever="hybrid")
         rows = []
-        for passage in passages:
+        # In a fixed order (not the current weights' ranking), so the fit does not depend on them.
+        for passage in sorted(passages, key=lambda p: p.chunk.chunk_id):
             relevant_doc = passage.chunk.doc_id in question.get("relevant_docs", [])
             quote = any(contains(passage.chunk.text, q) for q in question.get("relevant", []))
             rows.append(
@@ -77,7 +81,8 @@ def collect(assistant, questions: list[dict]) -> list[dict]:
 def fit_logistic(x: np.ndarray, y: np.ndarray, c: float):
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+    # Converged tightly: a loose stop leaves weights in flat directions to the rows' order.
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=10000, tol=1e-10)
     model.fit(x, y)
     return model
 
@@ -156,7 +161,8 @@ def fit_sentences(assistant, questions: list[dict]) -> tuple[dict, dict]:
     for question in questions:
         if not (question["answerable"] and question.get("answer")):
             continue
-        sentences = [s for p in assistant.retrieve(question["question"]) for s in p.sentences]
+        passages = sorted(assistant.retrieve(question["question"]), key=lambda p: p.chunk.chunk_id)
+        sentences = [s for p in passages for s in sorted(p.sentences, key=lambda s: s.sentence.start)]
         labelled = [
             {
                 "features": [s.features[n] for n in SENTENCE_FEATURES],
@@ -243,8 +249,11 @@ def main() -> None:
     rank_weights, ranking = fit_ranking(answerable)
 
     # Sentences, abstention and the answer's shape are fitted under the new ranking.
-    assistant = build_assistant(settings.model_copy(update={"rank_weights": rank_weights}))
-    sentence_weights, sentences = fit_sentences(assistant, questions)
+    # The sentences are those of the top passages by the new passage score alone: with the
+    # near-duplicate penalty (which asks the current sentence weights for each passage's best
+    # sentence) the fit would depend on the weights it starts from.
+    unordered = {"rank_weights": rank_weights, "rerank_duplicate_penalty": 0.0}
+    sentence_weights, sentences = fit_sentences(build_assistant(settings.model_copy(update=unordered)), questions)
     update = {"rank_weights": rank_weights, "sentence_weights": sentence_weights}
     assistant = build_assistant(settings.model_copy(update=update))
     abstain_weights, abstention, retrieved = fit_abstention(assistant, questions)
