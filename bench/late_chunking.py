@@ -77,16 +77,7 @@ def pooled_write(batch: list[Any], index: Any, embedder: Any, existing: dict[str
         alone = [n for n, vector in enumerate(sentence_vectors) if vector is None]
         for n, vector in zip(alone, embedder.embed([item.sentences[n].text for n in alone])):
             sentence_vectors[n] = vector
-        index.replace_document(
-            item.record,
-            item.article.text,
-            item.chunks,
-            chunk_vectors,
-            item.chunk_speakers,
-            item.sentences,
-            sentence_vectors,
-        )
-        (report.updated if item.record.doc_id in existing else report.added).append(item.record.doc_id)
+        pipeline.store_document(item, chunk_vectors, sentence_vectors, index, existing, report)
 
 
 def main() -> None:

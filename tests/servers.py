@@ -1,4 +1,4 @@
-"""Real servers for tests: a free loopback port, and a process run until it answers."""
+"""Real processes for tests: the CLI run to its end, a free loopback port, and a server run until it answers."""
 
 from __future__ import annotations
 
@@ -13,6 +13,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+
+def run_cli(
+    *args: str | Path, cwd: Path | None = None, stdin: str | None = None, timeout: float = 300, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``python -m assistant ARGS`` from the checkout (whatever ``cwd``), with ``env`` added."""
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *map(str, args)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd or root,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(root), **env},
+    )
 
 
 def free_port() -> int:

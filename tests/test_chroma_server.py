@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .conftest import CORPUS, HERALD, JAPAN_NEWS, ROOT
+from .conftest import CORPUS, HERALD, JAPAN_NEWS
 from .servers import free_port, serving
+from .servers import run_cli as cli
 
 pytestmark = pytest.mark.slow
 
@@ -29,17 +29,6 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
 
     with serving(command, ready, tmp_path / "chroma.log", timeout=60):
         yield f"http://127.0.0.1:{port}"
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-        env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
-    )
 
 
 def test_ingest_and_ask_through_a_chroma_server(chroma_server: str, tmp_path: Path):

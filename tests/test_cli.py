@@ -14,18 +14,13 @@ from assistant.cli import main
 from assistant.ingest.articles import read_article
 
 from .conftest import CORPUS, HERALD, JAPAN_NEWS, ROOT
+from .servers import run_cli as run
 
 pytestmark = pytest.mark.slow
 
 EXAMPLE = "What did Kishida say about the 1998 declaration?"
 CONTRACT_KEYS = {"question", "mode", "model", "abstained", "answer", "citations", "removed_sentences"}
 CITATION_KEYS = {"n", "doc_id", "title", "outlet", "published", "text", "start", "end", "score"}
-
-
-def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
 
 
 def test_ask_json_follows_the_contract_with_exact_offsets(seed_store: Path):

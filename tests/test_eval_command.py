@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from assistant.evaluate.run import load_questions
+
+from .servers import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -41,13 +42,7 @@ OPTIONAL_TOP_LEVEL = {"mode", "removed_sentences"}
 
 
 def cli(*args: str | Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_cli(*args, timeout=timeout)
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,6 @@ and to a real ``chroma run`` server, while an assistant in this process keeps se
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -16,21 +13,11 @@ import pytest
 
 from assistant.store.embedding import Embedder
 from assistant.store.locking import StoreBusy, writer_lock
-from tests.conftest import CORPUS, ROOT, make_assistant
+from tests.conftest import CORPUS, make_assistant
+from tests.servers import run_cli as cli
 from tests.test_ingest import NEW_ARTICLE as TYPHOON
 
 QUESTION = "How many flights did airlines cancel ahead of Typhoon Shanshan?"
-
-
-def cli(*args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        env={**os.environ, **env},
-    )
 
 
 def cited_docs(answer) -> set[str]:

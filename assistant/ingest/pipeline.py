@@ -177,16 +177,28 @@ def _write(
         chunk_vectors = vectors[at : at + len(item.chunks)]
         sentence_vectors = vectors[at + len(item.chunks) : at + len(item.texts)]
         at += len(item.texts)
-        index.replace_document(
-            item.record,
-            item.article.text,
-            item.chunks,
-            chunk_vectors,
-            item.chunk_speakers,
-            item.sentences,
-            sentence_vectors,
-        )
-        (report.updated if item.record.doc_id in existing else report.added).append(item.record.doc_id)
+        store_document(item, chunk_vectors, sentence_vectors, index, existing, report)
+
+
+def store_document(
+    item: _Prepared,
+    chunk_vectors: list[list[float]],
+    sentence_vectors: list[list[float]],
+    index: Index,
+    existing: dict[str, DocumentRecord],
+    report: IngestReport,
+) -> None:
+    """Write one prepared document with its vectors, and count it as added or updated."""
+    index.replace_document(
+        item.record,
+        item.article.text,
+        item.chunks,
+        chunk_vectors,
+        item.chunk_speakers,
+        item.sentences,
+        sentence_vectors,
+    )
+    (report.updated if item.record.doc_id in existing else report.added).append(item.record.doc_id)
 
 
 def _prepare(
