@@ -38,7 +38,7 @@ def pooled_write(batch: list[Any], index: Any, embedder: Any, existing: dict[str
     model = embedder.model
     texts = [chunk.indexed_text for item in batch for chunk in item.chunks]
     outputs = model.encode(texts, batch_size=embedder.batch_size, output_value=None) if texts else []
-    embedder.texts_embedded += len(texts)
+    getattr(embedder, "inner", embedder).texts_embedded += len(texts)  # the engine wraps it in SerialEmbedder
     at = 0
     for item in batch:
         features = outputs[at : at + len(item.chunks)]
