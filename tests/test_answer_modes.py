@@ -86,6 +86,25 @@ def test_a_when_question_is_answered_with_a_sentence_holding_a_date(tmp_path: Pa
     assert "September 2026" in answer.answer.split("\n")[0]
 
 
+def test_a_question_in_an_article_is_never_quoted_as_the_answer(tmp_path: Path, embedder) -> None:
+    """An article's own question (an FAQ subheading) is closest to the question asked, yet says nothing."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "election.txt").write_text(
+        "---\ntitle: What to know about the council election\noutlet: Town Gazette\n---\n"
+        "The town will elect a new council after two members resigned.\n\n"
+        "When will the council election be held?\n\n"
+        "The election will be held on Nov. 4, and ballots will be counted that night, the clerk said.\n",
+        encoding="utf-8",
+    )
+    assistant = make_assistant(tmp_path / "store", embedder)
+    assistant.ingest([corpus])
+    answer = assistant.ask("When will the council election be held?")
+    assert not answer.abstained
+    assert "Nov. 4" in answer.answer
+    assert not any(re.search(r"\?\s*(\[\d+\])+$", line) for line in answer.answer.split("\n"))
+
+
 def test_a_comparison_puts_each_outlets_wording_side_by_side(seed_assistant) -> None:
     answer = seed_assistant.ask("How do the two reports describe the agreement?")
     lines = answer.answer.split("\n")

@@ -6,7 +6,8 @@ import pytest
 
 from assistant.text.entities import EntityTagger
 from assistant.text.questions import holds_answer, wanted_answer
-from assistant.text.words import content_words, terms
+from assistant.text.sentences import DATELINE
+from assistant.text.words import content_words, stem, terms
 
 
 def test_content_words_are_stemmed_without_stop_words() -> None:
@@ -30,6 +31,12 @@ def test_content_words_are_stemmed_without_stop_words() -> None:
         # Only the asking sentence counts, after a sentence that sets the scene.
         ("The leaders met for a summit this week. Where did the summit take place?", "place"),
         ("Mr. Tanaka opened the new library. When did it open?", "time"),
+        # The head noun of the phrase decides, past numbers, plurals, modifiers and possessives.
+        ("Which two airlines announced a merger?", "organisation"),
+        ("Which film director won the prize?", "person"),
+        ("Which US bank reported a loss?", "organisation"),
+        ("The protest began in which state's largest park?", "place"),
+        ("What is the name of the new ferry?", "name"),
     ],
 )
 def test_the_kind_of_answer_a_question_wants(question: str, kind: str) -> None:
@@ -49,6 +56,18 @@ def test_a_question_that_names_no_kind_of_answer_wants_none(question: str) -> No
     assert wanted_answer(question) is None
 
 
+@pytest.mark.parametrize(
+    "question,noun",
+    [
+        ("Which old bridge collapsed in the storm?", "bridge"),
+        ("What new safety rule did the council adopt?", "rule"),
+    ],
+)
+def test_a_which_question_wants_its_head_noun(question: str, noun: str) -> None:
+    wanted = wanted_answer(question)
+    assert wanted is not None and wanted.kind == "noun" and wanted.noun == stem(noun)
+
+
 def test_a_sentence_holds_an_answer_when_it_has_a_new_entity_of_the_wanted_label() -> None:
     tagger = EntityTagger()
     question = "When is the new library expected to open?"
@@ -62,3 +81,18 @@ def test_a_sentence_holds_an_answer_when_it_has_a_new_entity_of_the_wanted_label
     asked = "When in September 2026 is it expected to open?"
     entities = [(e.label, e.text) for e in tagger.entities([dated])[0]]
     assert not holds_answer(wanted_answer(asked), dated, asked, entities)
+
+
+@pytest.mark.parametrize("dash", ["—", "--", "–", "―", "−"])
+def test_a_datelines_place_is_no_answer_to_where(dash: str) -> None:
+    """Outlets set datelines with any of these dashes; the place heading the story answers nothing."""
+    tagger = EntityTagger()
+    question = "Where did the generals meet?"
+    opening = f"WASHINGTON {dash} The generals met on Tuesday to discuss the budget."
+    assert DATELINE.match(opening)
+    entities = [(e.label, e.text) for e in tagger.entities([opening])[0]]
+    assert ("GPE", "WASHINGTON") in entities
+    assert not holds_answer(wanted_answer(question), opening, question, entities)
+    placed = f"WASHINGTON {dash} The generals met at a base in Virginia on Tuesday."
+    entities = [(e.label, e.text) for e in tagger.entities([placed])[0]]
+    assert holds_answer(wanted_answer(question), placed, question, entities)

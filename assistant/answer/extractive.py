@@ -8,7 +8,7 @@ citation ("... [1][2]"); a comparison question gets each outlet's wording side b
 ("According to The Korea Herald, ... [1]"). When the abstention model's confidence is
 below its threshold (``answer/abstention.py``), it says that the articles do not cover the
 question. A sentence that addresses the reader or an assistant (``text/directives.py``) is
-never quoted, whatever it says.
+never quoted, whatever it says, and neither is a question: it asserts nothing.
 
 Every answerer follows the ``Answerer`` protocol (``answer/result.py``):
 ``answer(question, passages, searched=None) -> Answer`` and ``stream(...)``, which yields the
@@ -32,6 +32,8 @@ from assistant.ingest.quotes import speaker_asked_about
 from assistant.retrieve.retrievers import Passage, ScoredSentence
 from assistant.text.sentences import DATELINE
 from assistant.text.words import stem, terms
+
+_QUESTION_END = re.compile(r"\?[\"'”’)\]]*\s*$")
 
 
 @dataclass
@@ -115,7 +117,7 @@ class ExtractiveAnswerer:
         Sentence scores come from the reranker's fitted sentence model, which already favours a
         sentence holding what the question asks for (a date for "when", a number for "how many").
         """
-        pool = [(s, p) for p in passages for s in p.sentences if not s.sentence.directive]
+        pool = [(s, p) for p in passages for s in p.sentences if _may_answer(s)]
         if speaker:
             pool = [(s, p) for s, p in pool if s.sentence.speaker == speaker]
         if not pool:
@@ -136,7 +138,7 @@ class ExtractiveAnswerer:
         best: dict[str, tuple[ScoredSentence, Passage]] = {}
         for passage in passages:
             for scored in passage.sentences:
-                if scored.sentence.directive:
+                if not _may_answer(scored):
                     continue
                 current = best.get(passage.chunk.outlet)
                 if current is None or scored.score > current[0].score:
@@ -165,7 +167,7 @@ class ExtractiveAnswerer:
 
     def _merge_same_facts(self, quotes: list[_Quote], passages: list[Passage], question: str) -> list[_Quote]:
         """Give a sentence the citation of another outlet's sentence that reports the same fact."""
-        pool = [(s, p) for p in passages for s in p.sentences if not s.sentence.directive]
+        pool = [(s, p) for p in passages for s in p.sentences if _may_answer(s)]
         merged: list[_Quote] = []
         used: set[tuple[str, int]] = set()
         for quote in quotes:
@@ -237,6 +239,15 @@ def _cite(citations: list[Citation], passage: Passage, start: int, end: int, sco
 
 def _own_span(scored: ScoredSentence) -> tuple[int, int]:
     return scored.sentence.start, scored.sentence.end
+
+
+def _may_answer(scored: ScoredSentence) -> bool:
+    """Whether a sentence may be quoted as an answer: not addressed to the reader, not a question.
+
+    A question in an article ("Is Nevada holding a caucus?", a subheading; a question someone
+    asked) asserts nothing, so it answers nothing, however close it is to what was asked.
+    """
+    return not scored.sentence.directive and not _QUESTION_END.search(scored.sentence.text)
 
 
 def _same_or_duplicate(a: ScoredSentence, b: ScoredSentence, similarity: float) -> bool:

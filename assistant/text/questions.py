@@ -8,6 +8,7 @@ asked for, and the extractive answerer prefers them among close candidates.
 - ``person``: "who / which leader": a PERSON (or an ORG or NORP: "who" may be a body);
 - ``place``: "where / which country": a GPE, LOC or FAC;
 - ``organisation``: "which company / which team": an ORG; ``work``: "which film": a WORK_OF_ART;
+- ``name``: "what is the name of ...": any proper name (a person, place, organisation, product ...);
 - ``cause``: "why / what caused / what led to": a sentence stating a cause ("because", "due to");
 - ``noun``: "what agreement": a sentence holding that noun (stemmed).
 
@@ -22,6 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.text.sentences import DATELINE
 from assistant.text.words import STOP_WORDS, stem, terms
 
 _ASKS_NUMBER = re.compile(r"\bhow (?:many|much|often)\b|\bwhat (?:number|percentage|share|amount)\b")
@@ -33,7 +35,7 @@ _ASKS_CAUSE = re.compile(
 _ASKS_LENGTH = re.compile(r"\bhow (?:long|old)\b")
 _ASKS_PERSON = re.compile(r"^\s*(?:and\s+)?(?:who|whom|whose)\b|\b(?:who|whom) (?:is|was|will|did|has|had)\b")
 _ASKS_PLACE = re.compile(r"^\s*(?:and\s+)?where\b|\bin what place\b")
-_ASKS_NOUN = re.compile(r"\b(?:what|which)\s+([a-z][a-z-]+)\b")
+_ASKS_NAME = re.compile(r"\b(?:what|which)\b.*\bnames?\b|\bnames?\b.*\b(?:what|which)\b")
 # "which Republican presidential candidate": the kind noun may follow a few modifiers.
 _ASKS_NOUN_PHRASE = re.compile(r"\b(?:what|which)((?:\s+[\w'’-]+){1,4})")
 # The noun of "which X" / "what X" that tells the kind of entity wanted.
@@ -56,6 +58,7 @@ LABELS = {
     "place": frozenset({"GPE", "LOC", "FAC"}),
     "organisation": frozenset({"ORG"}),
     "work": frozenset({"WORK_OF_ART"}),
+    "name": frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}),
 }
 _NOT_FOCUS = frozenset(
     "is are was were do does did has have had will would can could should may might about kind sort type".split()
@@ -108,18 +111,48 @@ def wanted_answer(question: str) -> Wanted | None:
         return Wanted("person")
     if _ASKS_PLACE.search(lowered):
         return Wanted("place")
+    if _ASKS_NAME.search(lowered):
+        return Wanted("name")
     phrase = _ASKS_NOUN_PHRASE.search(lowered)
-    if phrase:
-        for word in phrase.group(1).split():
-            if word in _NOT_FOCUS:
-                break
-            if word in _KIND_OF_NOUN:
-                return Wanted(_KIND_OF_NOUN[word])
-    focus = _ASKS_NOUN.search(lowered)
-    # "banned what from its red carpet": a word like "from" is no noun to look for.
-    if focus and focus.group(1) not in _NOT_FOCUS | STOP_WORDS and not focus.group(1).endswith("s"):
-        return Wanted("noun", stem(focus.group(1)))
+    words = _noun_phrase(phrase.group(1)) if phrase else []
+    # The head noun decides ("which film director" wants a person), then its modifiers.
+    for word in reversed(words):
+        kind = _KIND_OF_NOUN.get(word) or _KIND_OF_NOUN.get(_singular(word))
+        if kind:
+            return Wanted(kind)
+    if words:
+        return Wanted("noun", stem(words[-1]))
     return None
+
+
+def _noun_phrase(after: str) -> list[str]:
+    """The words of the noun phrase after "which" / "what", up to the verb, possessives cut.
+
+    "which two automakers are" -> two, automakers; "which state's history" -> state (the
+    possessor is what is asked for); "which Italian volcano erupted" -> italian, volcano.
+    """
+    words: list[str] = []
+    for word in after.split():
+        possessor = re.sub(r"[’']s?$", "", word)
+        if possessor != word:
+            words.append(possessor)
+            break
+        if word in _NOT_FOCUS:
+            break
+        if word in STOP_WORDS and word not in _KIND_OF_NOUN:
+            if words:
+                break
+            continue  # "which US retailer", "which of the following factors"
+        if word.endswith("ed"):  # a verb: "which Italian volcano erupted", "what happened"
+            break
+        words.append(word)
+    return [word for word in words if word not in STOP_WORDS or word in _KIND_OF_NOUN]
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
 def asking_sentence(question: str) -> str:
@@ -139,7 +172,12 @@ def holds_answer(
         return False
     if wanted.labels and entities is not None:
         asked = question.lower()
-        return any(label in wanted.labels and text.lower() not in asked for label, text in entities)
+        dateline = DATELINE.match(sentence)
+        place_line = dateline.group(1).lower() if dateline else ""  # "WASHINGTON —" answers nothing
+        return any(
+            label in wanted.labels and text.lower() not in asked and text.lower() not in place_line
+            for label, text in entities
+        )
     if wanted.kind in ("number", "length"):
         return bool(set(_NUMBER.findall(sentence)) - set(_NUMBER.findall(question)))
     if wanted.kind == "time":

@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A dateline opening an article or sentence: "SEOUL —", "BERGEN, N.J. --".
-DATELINE = re.compile(r"^([A-Z][A-Z .,'’\-]{1,40}?)\s+(?:—|--|–)\s+(?=[A-Z\"“‘'])")
+# A dateline opening an article or sentence: "SEOUL —", "BERGEN, N.J. --", "WASHINGTON −"
+# (outlets set it with an em or en dash, a horizontal bar or a minus sign).
+DATELINE = re.compile(r"^([A-Z][A-Z .,'’\-]{1,40}?)\s+(?:—|--|–|―|−)\s+(?=[A-Z\"“‘'])")
 
 # Words that end with a period without ending a sentence.
 _ABBREVIATIONS = {
