@@ -43,7 +43,7 @@ def test_a_self_contained_question_is_searched_as_asked(question: str) -> None:
         (
             "What did Kishida say about the people who endured painful experiences?",
             "When did he say that?",
-            ["Kishida"],
+            ["Kishida", "about the people who endured painful experiences"],  # "that" is what he said
         ),
         # A pronoun with a topic of its own: the pronoun is resolved, nothing else added.
         ("When was the Camp David Summit held?", "Which countries took part in it?", ["Camp David Summit"]),

@@ -27,6 +27,8 @@ _PERSON_PRONOUN = re.compile(r"\b(?:he|she|him)\b", re.IGNORECASE)
 _POSSESSIVE_PRONOUN = re.compile(r"\b(?:his|her)\b", re.IGNORECASE)
 _THEY = re.compile(r"\b(?:they|them)\b", re.IGNORECASE)
 _IT = re.compile(r"\b(?:it|that)\b(?!\s+(?:was|is|the|a|an)\b)", re.IGNORECASE)
+# A question ending on "that" or "this" ("Why did he say that?") leans on the previous one.
+_ENDS_ON_PRO_FORM = re.compile(r"\b(?:that|this)\s*\??\s*$", re.IGNORECASE)
 _TAIL = re.compile(r"\s(?P<tail>(?:about|regarding|concerning)\s+.+?)\s*\??$", re.IGNORECASE)
 _AUX = re.compile(
     r"\b(?:did|does|do|has|have|had|is|are|was|were|will|would|can|could|should|might|may)\b", re.IGNORECASE
@@ -77,9 +79,12 @@ def carry_over(question: str, previous: str) -> str:
     if person and not _entities(text):
         text = _PERSON_PRONOUN.sub(person, text)
         text = _POSSESSIVE_PRONOUN.sub(f"{person}'s", text)
+    tail = _TAIL.search(previous)
+    if tail and _ENDS_ON_PRO_FORM.search(text) and not re.search(r"\babout\b", text, re.IGNORECASE):
+        # "When did he first say that?": "that" is what the previous question was about.
+        return f"{text.rstrip(' ?')} {tail.group('tail')}?"
     if not _elliptical(text):
         return _resolve_things(text, previous, subject)
-    tail = _TAIL.search(previous)
     if tail and not re.search(r"\babout\b", text, re.IGNORECASE):
         return f"{text.rstrip(' ?')} {tail.group('tail')}?"
     thing = _thing(previous, subject)
