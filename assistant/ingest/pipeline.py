@@ -23,7 +23,7 @@ from assistant.text.entities import EntityTagger
 from assistant.text.sentences import split_sentences
 
 # Bump when cleaning or chunking changes, so that the next ingest redoes every document.
-PIPELINE_VERSION = "5"
+PIPELINE_VERSION = "6"
 
 Progress = Callable[[int, int, str], None]
 # Texts (chunks and sentences) embedded and written together.
