@@ -18,6 +18,7 @@ from assistant.evaluate.metrics import (
     first_rank,
     hit_rate,
     mean,
+    mentions,
     ndcg_at,
     normalise,
     ranking_scores,
@@ -37,6 +38,14 @@ def items(*names: str) -> frozenset[str]:
 
 
 # --- matching -------------------------------------------------------------------------------
+
+
+def test_a_keyword_in_quotation_marks_is_found_with_punctuation_inside_them() -> None:
+    answer = 'The best drama of the year, "Harbour Lights," won five awards.'
+    assert mentions(answer, '"Harbour Lights"') and not contains(answer, '"Harbour Lights"')
+    assert mentions(answer, "“Harbour Lights”") and mentions(answer, "Harbour Lights")
+    assert mentions('They named the pandas "Plum" and "Pear."', '"Plum" and "Pear"')
+    assert not mentions(answer, '"Harbour Nights"') and not mentions(answer, '""')
 
 
 def test_normalise_straightens_quotes_collapses_space_and_lowers_case() -> None:

@@ -43,6 +43,14 @@ def contains(text: str, phrase: str) -> bool:
     return bool(needle) and needle in normalise(text)
 
 
+def mentions(text: str, keyword: str) -> bool:
+    """Whether an answer holds an expected keyword: ``contains``, or the keyword without the
+    quotation marks around it (a quiz's '"Shogun"' is in 'the year, "Shogun," finally ...',
+    where the comma sits inside the marks)."""
+    bare = normalise(keyword).strip("\"'")
+    return contains(text, keyword) or (bool(bare) and contains(text, bare))
+
+
 # --- ranking metrics -----------------------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ from assistant.evaluate.metrics import (
     citation_hits,
     contains,
     mean,
+    mentions,
     ranking_scores,
 )
 
@@ -225,7 +226,7 @@ def _answer_row(
         cited=[c.doc_id for c in answer.citations],
         removed=len(answer.removed_sentences or []),
     )
-    row["keyword_hits"] = [phrase for phrase in question["answer"] if contains(answer.answer, phrase)]
+    row["keyword_hits"] = [phrase for phrase in question["answer"] if mentions(answer.answer, phrase)]
     row["keyword_missing"] = [phrase for phrase in question["answer"] if phrase not in row["keyword_hits"]]
     has_gold = bool(question["relevant"] or question["relevant_docs"])
     row["citation_hits"] = citation_hits(question, answer) if question["answerable"] and has_gold else []
