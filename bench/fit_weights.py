@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.answer.abstention import QUESTION_FEATURES, question_features  # noqa: E402
 from assistant.engine import build_assistant  # noqa: E402
-from assistant.evaluate.metrics import contains  # noqa: E402
+from assistant.evaluate.metrics import contains, mentions  # noqa: E402
 from assistant.evaluate.run import load_questions  # noqa: E402
 from assistant.retrieve.reranking import PASSAGE_FEATURES, SENTENCE_FEATURES  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
@@ -166,7 +166,7 @@ def fit_sentences(assistant, questions: list[dict]) -> tuple[dict, dict]:
         labelled = [
             {
                 "features": [s.features[n] for n in SENTENCE_FEATURES],
-                "label": any(contains(s.sentence.text, a) for a in question["answer"]),
+                "label": any(mentions(s.sentence.text, a) for a in question["answer"]),
             }
             for s in sentences
         ]
@@ -226,7 +226,7 @@ def choose_margin(assistant, retrieved: list) -> dict:
             if not (question["answerable"] and question.get("answer")):
                 continue
             answer = answerer.answer(question["question"], passages)
-            recall.append(any(contains(answer.answer, a) for a in question["answer"]))
+            recall.append(any(mentions(answer.answer, a) for a in question["answer"]))
             quotes = question.get("relevant", [])
             precision += [any(contains(c.text, q) for q in quotes) for c in answer.citations]
         results[margin] = (float(np.mean(recall)), float(np.mean(precision)) if precision else 0.0)
