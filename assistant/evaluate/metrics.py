@@ -44,11 +44,13 @@ def contains(text: str, phrase: str) -> bool:
 
 
 def mentions(text: str, keyword: str) -> bool:
-    """Whether an answer holds an expected keyword: ``contains``, or the keyword without the
-    quotation marks around it (a quiz's '"Shogun"' is in 'the year, "Shogun," finally ...',
-    where the comma sits inside the marks)."""
-    bare = normalise(keyword).strip("\"'")
-    return contains(text, keyword) or (bool(bare) and contains(text, bare))
+    """Whether an answer holds an expected keyword, double quotation marks aside on both sides.
+
+    Punctuation sits inside the marks ('the year, "Shogun," finally' holds '"Shogun"'), and a
+    quotation may close inside a name ('the message of Morehouse" College' holds "Morehouse
+    College")."""
+    needle = normalise(keyword).replace('"', "").strip()
+    return bool(needle) and needle in normalise(text).replace('"', "")
 
 
 # --- ranking metrics -----------------------------------------------------------------------
