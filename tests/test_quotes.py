@@ -228,6 +228,9 @@ def test_places_and_common_words_are_not_speakers() -> None:
         ("When did Kishida visit Seoul?", None),
         ("What was signed?", None),
         ("What did the minister say?", None),
+        # "state" is a place here, not a verb: a question naming Yoon is not about his words.
+        ("Which state did Yoon's motorcade cross?", None),
+        ("What did Yoon's statement say?", YOON),
     ],
 )
 def test_speaker_asked_about(question: str, expected: str | None) -> None:

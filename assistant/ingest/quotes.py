@@ -85,7 +85,7 @@ _ASKS_STATEMENT = re.compile(
     r"\b(?:say|said|says|saying|tell|told|stress\w*|emphasi[sz]\w*|describ\w*|call|called|calls|"
     r"add|added|adds|reiterat\w*|clarif\w*|remark\w*|views?|position|stance|according to|quot\w*|"
     r"comment\w*|think|thinks|thought|believes?|believed|hopes?|hoped|prais\w*|note|noted|notes|"
-    r"urg\w*|warn\w*|insist\w*|argu\w*|claim\w*|announc\w*|stated?|statements?|explain\w*|"
+    r"urg\w*|warn\w*|insist\w*|argu\w*|claim\w*|announc\w*|stated|statements?|explain\w*|"
     r"mention\w*|express\w*|respond\w*|response|react\w*|opinion|words|speech|promis\w*|pledg\w*|"
     r"vow\w*|acknowledg\w*|echo\w*|highlight\w*|feel|feels|felt)\b",
     re.IGNORECASE,
