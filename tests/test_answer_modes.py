@@ -105,6 +105,28 @@ def test_a_question_in_an_article_is_never_quoted_as_the_answer(tmp_path: Path, 
     assert not any(re.search(r"\?\s*(\[\d+\])+$", line) for line in answer.answer.split("\n"))
 
 
+def test_a_lead_in_names_the_speaker_as_the_cited_sentence_does(tmp_path: Path, embedder) -> None:
+    """The speaker's longest name in the article ("Harbour Ferry Night Service") is not the one the
+    cited sentence uses ("Harbour Ferry"); the lead-in must be supported by what it cites."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "ferry.txt").write_text(
+        "---\ntitle: Ferry adds night sailings\noutlet: Harbour Post\n---\n"
+        "Harbour Ferry Night Service will start in June, the company said.\n\n"
+        "Harbour Ferry said the boats would leave every hour.\n\n"
+        '"We have listened to commuters who asked for later boats," Harbour Ferry said in a statement. '
+        '"The new night sailings will run until midnight from June."\n',
+        encoding="utf-8",
+    )
+    assistant = make_assistant(tmp_path / "store", embedder)
+    assistant.ingest([corpus])
+    answer = assistant.ask("Until what time will the new night sailings run?")
+    first = answer.answer.split("\n")[0]
+    assert first.startswith('Harbour Ferry said: "The new night sailings will run until midnight')
+    assert "Harbour Ferry said in a statement" in answer.citations[0].text
+    assert all(supported_sentences(answer))
+
+
 def test_a_comparison_puts_each_outlets_wording_side_by_side(seed_assistant) -> None:
     answer = seed_assistant.ask("How do the two reports describe the agreement?")
     lines = answer.answer.split("\n")

@@ -161,7 +161,8 @@ class ExtractiveAnswerer:
             if mention is not None and _addresses_reader(passage, mention, sentence.start):
                 mention = None  # the span would cite a sentence addressed to the reader
             if mention is not None:
-                quote.lead_in = f"{_short_name(speaker, passage)} said: "
+                named = next(s.sentence.text for s in passage.sentences if s.sentence.start == mention)
+                quote.lead_in = f"{_short_name(speaker, named)} said: "
                 quote.start = mention
         return quote
 
@@ -267,10 +268,17 @@ def _names(speaker: str, text: str) -> bool:
     return any(part in text for part in speaker.split() if len(part) > 2)
 
 
-def _short_name(speaker: str, passage: Passage) -> str:
-    """The speaker as the passage names them: the last name when the chunk uses it alone."""
+def _short_name(speaker: str, mention: str) -> str:
+    """The speaker as the cited sentence naming them does: by the last name, in full, or by the
+    part of the name it uses ("Harbour Ferry" of "Harbour Ferry Night Service", never "Service")."""
     last = speaker.split()[-1]
-    return last if last in passage.chunk.text else speaker
+    if last in mention:
+        return last
+    if speaker in mention:
+        return speaker
+    words = speaker.split()
+    runs = (" ".join(words[i : i + n]) for n in range(len(words) - 1, 0, -1) for i in range(len(words) - n + 1))
+    return next((run for run in runs if len(run) > 2 and run in mention), speaker)
 
 
 def _mention_before(scored: ScoredSentence, passage: Passage, speaker: str) -> int | None:
