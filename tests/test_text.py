@@ -37,6 +37,7 @@ def test_content_words_are_stemmed_without_stop_words() -> None:
         ("Which US bank reported a loss?", "organisation"),
         ("The protest began in which state's largest park?", "place"),
         ("What is the name of the new ferry?", "name"),
+        ("Which company did the mayor name in her speech?", "organisation"),
     ],
 )
 def test_the_kind_of_answer_a_question_wants(question: str, kind: str) -> None:

@@ -111,8 +111,6 @@ def wanted_answer(question: str) -> Wanted | None:
         return Wanted("person")
     if _ASKS_PLACE.search(lowered):
         return Wanted("place")
-    if _ASKS_NAME.search(lowered):
-        return Wanted("name")
     phrase = _ASKS_NOUN_PHRASE.search(lowered)
     words = _noun_phrase(phrase.group(1)) if phrase else []
     # The head noun decides ("which film director" wants a person), then its modifiers.
@@ -120,6 +118,8 @@ def wanted_answer(question: str) -> Wanted | None:
         kind = _KIND_OF_NOUN.get(word) or _KIND_OF_NOUN.get(_singular(word))
         if kind:
             return Wanted(kind)
+    if _ASKS_NAME.search(lowered):
+        return Wanted("name")
     if words:
         return Wanted("noun", stem(words[-1]))
     return None
