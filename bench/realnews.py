@@ -4,7 +4,9 @@ Ranks passages for the answerable questions of ``../shared/dev/realnews`` with
 
 - ``bm25-windows``: plain BM25 (bm25s, English stemmer and stop words) over windows of 110 words,
   25 words overlap, cut from "title + text" of each article (front matter stripped, title from it);
-- ``dense-windows``: plain cosine similarity of all-MiniLM-L6-v2 vectors over the same windows;
+- ``bm25-windows-96``: the same over windows of 96 words (22 overlap), as long on average as the
+  project's sentence-aware chunks, so that passage figures compare like with like;
+- ``dense-windows``: plain cosine similarity of all-MiniLM-L6-v2 vectors over the 110-word windows;
 - ``llamaindex-default``: a llama-index ``VectorStoreIndex`` (default ``SentenceSplitter``) over the
   articles in a Chroma collection, MiniLM as the embedding model, title/outlet/published as metadata;
 - ``llamaindex-150``: the same with ``SentenceSplitter(chunk_size=150, chunk_overlap=30)`` (tokens),
@@ -58,8 +60,10 @@ from assistant.evaluate.metrics import contains, first_rank, mean, ranking_score
 DATA = ROOT.parent / "shared" / "dev" / "realnews"
 WINDOW_WORDS = 110
 WINDOW_OVERLAP = 25
+# Windows as long on average as the project's chunks (96 words on this corpus, 110 at most).
+MATCHED_WINDOW = (96, 22)
 PROJECT_RETRIEVERS = ("hybrid", "rrf", "dense", "bm25")
-BASELINES = ("bm25-windows", "dense-windows", "llamaindex-default", "llamaindex-150")
+BASELINES = ("bm25-windows", "bm25-windows-96", "dense-windows", "llamaindex-default", "llamaindex-150")
 # Tokens per llama-index node for the baseline with passages as long as the project's (~100 words).
 MATCHED_NODE_TOKENS = (150, 30)
 QUESTION_TYPES = ("who", "what", "when", "where", "which", "how", "why", "other")
@@ -520,6 +524,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     runs: dict[str, Run] = {}
     runs["bm25-windows"] = timed("bm25-windows", lambda: bm25_windows(windows, questions, args.k))
+    short = windows_of(articles, *MATCHED_WINDOW)
+    runs["bm25-windows-96"] = timed("bm25-windows-96", lambda: bm25_windows(short, questions, args.k))
     model = timed("loading MiniLM", load_minilm)
     runs["dense-windows"] = timed("dense-windows", lambda: dense_windows(model, windows, questions, args.k, args.cache))
     runs["llamaindex-default"], out["llamaindex_nodes"] = timed(
