@@ -68,19 +68,27 @@ def test_a_why_question_prefers_a_sentence_that_gives_a_cause(question: str, sen
     assert holds_answer(wanted_answer(question), sentence, question) == fits_it
 
 
-def test_a_when_question_is_answered_with_a_sentence_holding_a_date(tmp_path: Path, embedder) -> None:
-    """Behaviour, not a tuned output: "when" wants a DATE, and the answer quotes the sentence that has one."""
+def _one_article(tmp_path: Path, embedder, title: str, *paragraphs: str):
+    """An assistant over a store holding one article written for the test."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "library.txt").write_text(
-        "---\ntitle: Council backs new library\noutlet: Town Gazette\n---\n"
-        "The town council voted 5-2 on Tuesday night to approve the new public library on Main Street.\n\n"
-        "Supporters packed the hall for the vote on the new library.\n\n"
-        "The new library is expected to open in September 2026, the mayor said.\n",
-        encoding="utf-8",
-    )
+    body = "\n\n".join(paragraphs)
+    (corpus / "article.txt").write_text(f"---\ntitle: {title}\noutlet: Town Gazette\n---\n{body}\n", encoding="utf-8")
     assistant = make_assistant(tmp_path / "store", embedder)
     assistant.ingest([corpus])
+    return assistant
+
+
+def test_a_when_question_is_answered_with_a_sentence_holding_a_date(tmp_path: Path, embedder) -> None:
+    """Behaviour, not a tuned output: "when" wants a DATE, and the answer quotes the sentence that has one."""
+    assistant = _one_article(
+        tmp_path,
+        embedder,
+        "Council backs new library",
+        "The town council voted 5-2 on Tuesday night to approve the new public library on Main Street.",
+        "Supporters packed the hall for the vote on the new library.",
+        "The new library is expected to open in September 2026, the mayor said.",
+    )
     answer = assistant.ask("When is the new library expected to open?")
     assert not answer.abstained
     assert "September 2026" in answer.answer.split("\n")[0]
@@ -88,17 +96,14 @@ def test_a_when_question_is_answered_with_a_sentence_holding_a_date(tmp_path: Pa
 
 def test_a_question_in_an_article_is_never_quoted_as_the_answer(tmp_path: Path, embedder) -> None:
     """An article's own question (an FAQ subheading) is closest to the question asked, yet says nothing."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "election.txt").write_text(
-        "---\ntitle: What to know about the council election\noutlet: Town Gazette\n---\n"
-        "The town will elect a new council after two members resigned.\n\n"
-        "When will the council election be held?\n\n"
-        "The election will be held on Nov. 4, and ballots will be counted that night, the clerk said.\n",
-        encoding="utf-8",
+    assistant = _one_article(
+        tmp_path,
+        embedder,
+        "What to know about the council election",
+        "The town will elect a new council after two members resigned.",
+        "When will the council election be held?",
+        "The election will be held on Nov. 4, and ballots will be counted that night, the clerk said.",
     )
-    assistant = make_assistant(tmp_path / "store", embedder)
-    assistant.ingest([corpus])
     answer = assistant.ask("When will the council election be held?")
     assert not answer.abstained
     assert "Nov. 4" in answer.answer
@@ -108,18 +113,15 @@ def test_a_question_in_an_article_is_never_quoted_as_the_answer(tmp_path: Path, 
 def test_a_lead_in_names_the_speaker_as_the_cited_sentence_does(tmp_path: Path, embedder) -> None:
     """The speaker's longest name in the article ("Harbour Ferry Night Service") is not the one the
     cited sentence uses ("Harbour Ferry"); the lead-in must be supported by what it cites."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "ferry.txt").write_text(
-        "---\ntitle: Ferry adds night sailings\noutlet: Harbour Post\n---\n"
-        "Harbour Ferry Night Service will start in June, the company said.\n\n"
-        "Harbour Ferry said the boats would leave every hour.\n\n"
+    assistant = _one_article(
+        tmp_path,
+        embedder,
+        "Ferry adds night sailings",
+        "Harbour Ferry Night Service will start in June, the company said.",
+        "Harbour Ferry said the boats would leave every hour.",
         '"We have listened to commuters who asked for later boats," Harbour Ferry said in a statement. '
-        '"The new night sailings will run until midnight from June."\n',
-        encoding="utf-8",
+        '"The new night sailings will run until midnight from June."',
     )
-    assistant = make_assistant(tmp_path / "store", embedder)
-    assistant.ingest([corpus])
     answer = assistant.ask("Until what time will the new night sailings run?")
     first = answer.answer.split("\n")[0]
     assert first.startswith('Harbour Ferry said: "The new night sailings will run until midnight')
