@@ -45,7 +45,7 @@ def test_a_keyword_in_quotation_marks_is_found_with_punctuation_inside_them() ->
     assert mentions(answer, '"Harbour Lights"') and not contains(answer, '"Harbour Lights"')
     assert mentions(answer, "“Harbour Lights”") and mentions(answer, "Harbour Lights")
     assert mentions('They named the pandas "Plum" and "Pear."', '"Plum" and "Pear"')
-    assert mentions('the "extremist forces aligned against Harbour" Lights', "Harbour Lights")
+    assert mentions('the "spirit and the message of Harbour" Lights', "Harbour Lights")
     assert not mentions(answer, '"Harbour Nights"') and not mentions(answer, '""')
 
 

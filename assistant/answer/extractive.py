@@ -245,7 +245,7 @@ def _own_span(scored: ScoredSentence) -> tuple[int, int]:
 def _may_answer(scored: ScoredSentence) -> bool:
     """Whether a sentence may be quoted as an answer: not addressed to the reader, not a question.
 
-    A question in an article ("Is Nevada holding a caucus?", a subheading; a question someone
+    A question in an article ("When will the election be held?", a subheading; a question someone
     asked) asserts nothing, so it answers nothing, however close it is to what was asked.
     """
     return not scored.sentence.directive and not _QUESTION_END.search(scored.sentence.text)

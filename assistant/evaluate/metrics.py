@@ -46,9 +46,9 @@ def contains(text: str, phrase: str) -> bool:
 def mentions(text: str, keyword: str) -> bool:
     """Whether an answer holds an expected keyword, double quotation marks aside on both sides.
 
-    Punctuation sits inside the marks ('the year, "Shogun," finally' holds '"Shogun"'), and a
-    quotation may close inside a name ('the message of Morehouse" College' holds "Morehouse
-    College")."""
+    Punctuation sits inside the marks ('the year, "Harbour Lights," won' holds '"Harbour
+    Lights"'), and a quotation may close inside a name ('the spirit of Riverside" College'
+    holds "Riverside College")."""
     needle = normalise(keyword).replace('"', "").strip()
     return bool(needle) and needle in normalise(text).replace('"', "")
 

@@ -150,7 +150,7 @@ def _opens_with_bare_verb(doc: Any, start: int) -> bool:
     if first.i > 0 and first.text[:1].isupper():
         return False  # a capitalised word inside a sentence is a name
     if first.dep_ in ("aux", "auxpass") and first.lower_ not in ("do", "don't"):
-        return False  # "Honda and Nissan, have begun ...": the verb of the subject before the comma
+        return False  # "Ridgeway and Calder, have begun ...": the verb of the subject before the comma
     if any(t.dep_ in _SUBJECTS and first in list(t.subtree) for t in doc):
         return False
     root = next(t for t in doc if t.dep_ == "ROOT")

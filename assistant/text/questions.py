@@ -112,7 +112,7 @@ def wanted_answer(question: str) -> Wanted | None:
     if _ASKS_PLACE.search(lowered):
         return Wanted("place")
     phrase = _ASKS_NOUN_PHRASE.search(lowered)
-    words = _noun_phrase(phrase.group(1)) if phrase else []
+    words = _noun_phrase(phrase.group(1), phrase.group(0).split()[0]) if phrase else []
     # The head noun decides ("which film director" wants a person), then its modifiers.
     for word in reversed(words):
         kind = _KIND_OF_NOUN.get(word) or _KIND_OF_NOUN.get(_singular(word))
@@ -125,13 +125,16 @@ def wanted_answer(question: str) -> Wanted | None:
     return None
 
 
-def _noun_phrase(after: str) -> list[str]:
+def _noun_phrase(after: str, wh: str = "which") -> list[str]:
     """The words of the noun phrase after "which" / "what", up to the verb, possessives cut.
 
-    "which two automakers are" -> two, automakers; "which state's history" -> state (the
-    possessor is what is asked for); "which Italian volcano erupted" -> italian, volcano.
+    "which two airlines are" -> two, airlines; "which state's largest park" -> state (the
+    possessor is what is asked for); "which old bridge collapsed" -> old, bridge; "banned what
+    from its galleries" -> nothing ("what" is the object itself, no noun follows it).
     """
     words: list[str] = []
+    if wh == "what" and after.split()[:1] and after.split()[0] in STOP_WORDS:
+        return words
     for word in after.split():
         possessor = re.sub(r"[’']s?$", "", word)
         if possessor != word:
@@ -142,8 +145,8 @@ def _noun_phrase(after: str) -> list[str]:
         if word in STOP_WORDS and word not in _KIND_OF_NOUN:
             if words:
                 break
-            continue  # "which US retailer", "which of the following factors"
-        if word.endswith("ed"):  # a verb: "which Italian volcano erupted", "what happened"
+            continue  # "which US bank", "which of the following"
+        if len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):  # a verb: "which bridge collapsed"
             break
         words.append(word)
     return [word for word in words if word not in STOP_WORDS or word in _KIND_OF_NOUN]
