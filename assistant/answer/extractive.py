@@ -30,6 +30,7 @@ from assistant.answer.result import Answer, Citation, abstention
 from assistant.answer.verification import MAX_CITED_CHARS
 from assistant.ingest.quotes import speaker_asked_about
 from assistant.retrieve.retrievers import Passage, ScoredSentence
+from assistant.store.index import SentenceRecord
 from assistant.text.sentences import DATELINE
 from assistant.text.words import stem, terms
 
@@ -158,12 +159,11 @@ class ExtractiveAnswerer:
         speaker = sentence.speaker
         if speaker and not _names(speaker, sentence.text):
             mention = _mention_before(scored, passage, speaker)
-            if mention is not None and _addresses_reader(passage, mention, sentence.start):
+            if mention is not None and _addresses_reader(passage, mention.start, sentence.start):
                 mention = None  # the span would cite a sentence addressed to the reader
             if mention is not None:
-                named = next(s.sentence.text for s in passage.sentences if s.sentence.start == mention)
-                quote.lead_in = f"{_short_name(speaker, named)} said: "
-                quote.start = mention
+                quote.lead_in = f"{_short_name(speaker, mention.text)} said: "
+                quote.start = mention.start
         return quote
 
     def _merge_same_facts(self, quotes: list[_Quote], passages: list[Passage], question: str) -> list[_Quote]:
@@ -281,8 +281,8 @@ def _short_name(speaker: str, mention: str) -> str:
     return next((run for run in runs if len(run) > 2 and run in mention), speaker)
 
 
-def _mention_before(scored: ScoredSentence, passage: Passage, speaker: str) -> int | None:
-    """Start of the nearest earlier sentence of the chunk naming the speaker (span ≤ the cap)."""
+def _mention_before(scored: ScoredSentence, passage: Passage, speaker: str) -> SentenceRecord | None:
+    """The nearest earlier sentence of the chunk naming the speaker (span ≤ the cap)."""
     sentence = scored.sentence
     earlier = sorted(
         (s.sentence for s in passage.sentences if s.sentence.end <= sentence.start),
@@ -292,5 +292,5 @@ def _mention_before(scored: ScoredSentence, passage: Passage, speaker: str) -> i
         if sentence.end - record.start > MAX_CITED_CHARS:
             return None
         if _names(speaker, record.text):
-            return record.start
+            return record
     return None

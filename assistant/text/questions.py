@@ -133,9 +133,10 @@ def _noun_phrase(after: str, wh: str = "which") -> list[str]:
     from its galleries" -> nothing ("what" is the object itself, no noun follows it).
     """
     words: list[str] = []
-    if wh == "what" and after.split()[:1] and after.split()[0] in STOP_WORDS:
+    following = after.split()
+    if wh == "what" and following and following[0] in STOP_WORDS:
         return words
-    for word in after.split():
+    for word in following:
         possessor = re.sub(r"[’']s?$", "", word)
         if possessor != word:
             words.append(possessor)
